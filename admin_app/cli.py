@@ -1,0 +1,113 @@
+"""Command-line interface: thin click wrappers over services, registered by the factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .enums import Role
+from .extensions import db
+from .models import User
+from .services import accounts, audit
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+DEMO_USERS = (
+    ("admin", Role.admin, "Demo Admin"),
+    ("supervisor", Role.supervisor, "Demo Supervisor"),
+    ("staff", Role.staff, "Demo Staff"),
+)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", help="Prompted for when not given.")
+@click.option("--full-name", default="")
+@click.option("--department", default=None)
+def users_create(username: str, role: str, password: str | None, full_name: str,
+                 department: str | None) -> None:
+    """Create a user with ROLE."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(db.session, username, role=role, password=password,
+                                    full_name=full_name, department=department)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role.value} '{user.username}'.")
+
+
+@click.command("seed")
+@click.option("--clients", type=click.IntRange(min=0), default=1000, show_default=True)
+@click.option("--random-seed", type=int, default=None, help="Make the data reproducible.")
+def seed_command(clients: int, random_seed: int | None) -> None:
+    """Create the default tiers if missing, then CLIENTS demo clients with their history."""
+    from seed.demo import generate
+    from seed.tiers import ensure_default_tiers
+
+    created = ensure_default_tiers(db.session)
+    db.session.commit()
+    if created:
+        click.echo(f"Created {created} default tiers.")
+    if clients:
+        with click.progressbar(length=clients, label="Clients") as bar:
+            counts = generate(db.session, clients=clients, random_seed=random_seed,
+                              progress=bar.update)
+        audit.record(db.session, action="seed", entity="client", changes=counts)
+        db.session.commit()
+        click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@click.command("demo")
+@click.option("--clients", type=click.IntRange(min=0), default=2000, show_default=True)
+def demo_command(clients: int) -> None:
+    """Set up a demo: default tiers; on an empty database demo data and three demo users."""
+    from seed.tiers import ensure_default_tiers
+
+    ensure_default_tiers(db.session)
+    db.session.commit()
+    password = _demo_password()
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0:
+        for username, role, name in DEMO_USERS:
+            accounts.create_user(db.session, username, role=role, password=password,
+                                 full_name=name, department="Client Service")
+        db.session.commit()
+        if clients:
+            click.get_current_context().invoke(seed_command, clients=clients, random_seed=None)
+    demo = db.session.scalars(sa.select(User).where(
+        User.username.in_([u for u, _r, _n in DEMO_USERS]))).all()
+    usable = [u for u in demo if u.check_password(password)]
+    if usable:
+        click.echo("Demo users (user name / password):")
+        for user in sorted(usable, key=lambda u: u.username):
+            click.echo(f"  {user.username:<11} {password}   ({user.role.value})")
+    else:
+        click.echo("The database already has users; demo passwords are not shown.")
+
+
+def _demo_password() -> str:
+    """DEMO_PASSWORD, else one generated once and kept in instance/ (never committed)."""
+    if current_app.config.get("DEMO_PASSWORD"):
+        return current_app.config["DEMO_PASSWORD"]
+    path = Path(current_app.instance_path) / "demo_password"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password)
+    path.chmod(0o600)
+    return password
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)

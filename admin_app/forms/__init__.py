@@ -1,0 +1,1 @@
+"""WTForms forms, fields and validators shared by the screens."""

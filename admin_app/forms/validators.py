@@ -1,0 +1,147 @@
+"""Field validators with translated messages; each names what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, Form
+from wtforms.validators import StopValidation, ValidationError
+
+from ..services.identity import is_valid_id_number
+
+PHONE_PATTERN = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
+MAX_MONEY = Decimal("9999999999999999.99")
+
+
+def _blank(field: Field) -> bool:
+    return field.data is None or (isinstance(field.data, str) and not field.data.strip())
+
+
+class Phone:
+    """A mainland mobile (11 digits starting 13–19) or a landline with area code."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if _blank(field):
+            return
+        field.data = field.data.strip()
+        if not PHONE_PATTERN.match(field.data.replace(" ", "")):
+            raise ValidationError(
+                _l("Enter a mainland mobile number (11 digits, e.g. 13812345678) "
+                   "or a landline with area code (e.g. 010-12345678).")
+            )
+
+
+class Email:
+    def __call__(self, form: Form, field: Field) -> None:
+        if _blank(field):
+            return
+        field.data = field.data.strip()
+        if len(field.data) > 254 or not EMAIL_PATTERN.match(field.data):
+            raise ValidationError(_l("Enter a valid e-mail address, e.g. name@example.com."))
+
+
+class IdNumber:
+    """An 18-character resident ID number with a valid birth date and check digit."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if _blank(field):
+            return
+        field.data = field.data.strip().upper()
+        if not is_valid_id_number(field.data):
+            raise ValidationError(
+                _l("Enter a valid 18-character resident ID number; "
+                   "the birth date or the check digit is wrong.")
+            )
+
+
+class Money:
+    """A non-negative amount in CNY with at most two decimals."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is None:
+            return
+        value = Decimal(field.data)
+        if value < 0:
+            raise ValidationError(_l("The amount cannot be negative."))
+        if value > MAX_MONEY:
+            raise ValidationError(_l("The amount is too large."))
+        if value != value.quantize(Decimal("0.01")):
+            raise ValidationError(_l("Use at most two decimal places."))
+
+
+class NonNegative:
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and field.data < 0:
+            raise ValidationError(_l("The value cannot be negative."))
+
+
+class Score:
+    """A satisfaction or feedback score from 1 to 5."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and not 1 <= int(field.data) <= 5:
+            raise ValidationError(_l("Choose a score from 1 to 5."))
+
+
+class Code:
+    def __call__(self, form: Form, field: Field) -> None:
+        if _blank(field):
+            return
+        field.data = field.data.strip().upper()
+        if not CODE_PATTERN.match(field.data):
+            raise ValidationError(
+                _l("Use 2 to 32 letters, digits, hyphens or underscores.")
+            )
+
+
+class PastDate:
+    """A date (of birth, say) between 1900 and today."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is None:
+            return
+        value = field.data.date() if isinstance(field.data, datetime) else field.data
+        if value > date.today():
+            raise ValidationError(_l("The date cannot be in the future."))
+        if value.year < 1900:
+            raise ValidationError(_l("The date cannot be before 1900."))
+
+
+class NotBefore:
+    """This date/time must not be earlier than another field's."""
+
+    def __init__(self, other: str, message: Any = None) -> None:
+        self.other = other
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        other = form[self.other].data if self.other in form else None
+        if field.data is None or other is None:
+            return
+        if _aware(field.data) < _aware(other):
+            raise ValidationError(self.message or _l("The end cannot be before the start."))
+
+
+class RequiredIf:
+    """Required when another (boolean) field is set."""
+
+    def __init__(self, other: str, message: Any) -> None:
+        self.other = other
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if self.other in form and form[self.other].data and _blank(field):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value

@@ -1,0 +1,53 @@
+"""Interface language: ``?lang=`` switches and is remembered; Accept-Language is the fallback."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+
+from .config import LANGUAGES
+
+# Accept-Language tags (lower-case) -> our catalogue names.
+ACCEPT_MAP = {
+    "en": "en",
+    "zh": "zh_Hans_CN",
+    "zh-cn": "zh_Hans_CN",
+    "zh-hans": "zh_Hans_CN",
+    "zh-sg": "zh_Hans_CN",
+    "zh-hans-cn": "zh_Hans_CN",
+    "zh-tw": "zh_Hant_TW",
+    "zh-hk": "zh_Hant_TW",
+    "zh-mo": "zh_Hant_TW",
+    "zh-hant": "zh_Hant_TW",
+    "zh-hant-tw": "zh_Hant_TW",
+}
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES.values():
+        return chosen
+    for tag, _quality in request.accept_languages:
+        locale = ACCEPT_MAP.get(tag.lower().replace("_", "-"))
+        if locale:
+            return locale
+    return "en"
+
+
+def remember_requested_language() -> None:
+    """``?lang=en|zh_Hans|zh_Hant`` on any page; kept in the signed session cookie."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = LANGUAGES[lang]
+
+
+def current_language_code() -> str:
+    locale = select_locale()
+    return next(code for code, name in LANGUAGES.items() if name == locale)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(remember_requested_language)
+    app.jinja_env.globals["current_language_code"] = current_language_code
+    app.jinja_env.globals["LANGUAGE_CHOICES"] = [
+        ("en", "English"), ("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"),
+    ]

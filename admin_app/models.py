@@ -1,0 +1,374 @@
+"""The domain model (DESIGN.md §4): tables, columns and the constraints that guard them.
+
+Constraints live here so that every write path -- screens, CLI, bulk SQL -- is held to
+the same rules; form validation is the friendly first line, the database the last.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .enums import (
+    AttendanceStatus,
+    ClientKind,
+    ClientStatus,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintStatus,
+    EventKind,
+    EventStatus,
+    Gender,
+    RiskProfile,
+    Role,
+    Severity,
+    TierChangeReason,
+    VisitChannel,
+    VisitPurpose,
+    VisitStatus,
+)
+from .extensions import db
+
+PASSWORD_METHOD = "scrypt"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stored as naive UTC on every engine; always handed back as an aware UTC datetime.
+
+    A naive value coming in (from a form, say) is taken to be UTC already.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+Money = sa.Numeric(18, 2)
+
+
+def enum_type(enum_cls: type[Enum], name: str) -> sa.Enum:
+    """A portable enum: a VARCHAR of lower-case codes plus a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def fk(target: str, ondelete: str) -> sa.ForeignKey:
+    return sa.ForeignKey(target, ondelete=ondelete)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (sa.CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), index=True, default=Role.staff)
+    department: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
+    is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Tier(db.Model):
+    __tablename__ = "tier"
+    __table_args__ = (
+        sa.CheckConstraint("rank >= 1", name="rank_positive"),
+        sa.CheckConstraint("min_assets >= 0", name="min_assets_non_negative"),
+        sa.CheckConstraint(
+            "min_annual_contribution >= 0", name="min_annual_contribution_non_negative"
+        ),
+        sa.CheckConstraint("min_trades_12m >= 0", name="min_trades_12m_non_negative"),
+        sa.CheckConstraint(
+            "callback_interval_days BETWEEN 1 AND 366", name="callback_interval_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    rank: Mapped[int] = mapped_column(unique=True)
+    min_assets: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    min_annual_contribution: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    min_trades_12m: Mapped[int] = mapped_column(default=0)
+    callback_interval_days: Mapped[int] = mapped_column(default=365)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    version_id: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __str__(self) -> str:
+        from .enums import TierCode
+
+        try:
+            return str(TierCode(self.code).label)
+        except ValueError:
+            return self.name
+
+
+class Client(db.Model):
+    __tablename__ = "client"
+    __table_args__ = (
+        sa.CheckConstraint("assets >= 0", name="assets_non_negative"),
+        sa.CheckConstraint("annual_contribution >= 0", name="annual_contribution_non_negative"),
+        sa.CheckConstraint("trades_12m >= 0", name="trades_12m_non_negative"),
+        sa.CheckConstraint(
+            "NOT tier_locked OR tier_lock_reason IS NOT NULL", name="locked_tier_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    kind: Mapped[ClientKind] = mapped_column(
+        enum_type(ClientKind, "client_kind"), index=True, default=ClientKind.individual
+    )
+    status: Mapped[ClientStatus] = mapped_column(
+        enum_type(ClientStatus, "client_status"), index=True, default=ClientStatus.active
+    )
+    gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "gender"))
+    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    phone: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    occupation: Mapped[str | None] = mapped_column(sa.String(120))
+    id_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    risk_profile: Mapped[RiskProfile | None] = mapped_column(
+        enum_type(RiskProfile, "risk_profile"), index=True
+    )
+    risk_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assets: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True)
+    annual_contribution: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    trades_12m: Mapped[int] = mapped_column(default=0)
+    tier_id: Mapped[int | None] = mapped_column(fk("tier.id", "RESTRICT"), index=True)
+    tier_locked: Mapped[bool] = mapped_column(default=False)
+    tier_lock_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    tier_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    advisor_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    last_callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_callback_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    tier: Mapped[Tier | None] = relationship()
+    advisor: Mapped[User | None] = relationship()
+    tier_changes: Mapped[list[TierChange]] = relationship(
+        back_populates="client", order_by="TierChange.changed_at.desc()", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class TierChange(db.Model):
+    __tablename__ = "tier_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(fk("client.id", "CASCADE"), index=True)
+    from_tier_id: Mapped[int | None] = mapped_column(fk("tier.id", "RESTRICT"), index=True)
+    to_tier_id: Mapped[int] = mapped_column(fk("tier.id", "RESTRICT"), index=True)
+    reason: Mapped[TierChangeReason] = mapped_column(
+        enum_type(TierChangeReason, "tier_change_reason")
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+
+    client: Mapped[Client] = relationship(back_populates="tier_changes")
+    from_tier: Mapped[Tier | None] = relationship(foreign_keys=[from_tier_id])
+    to_tier: Mapped[Tier] = relationship(foreign_keys=[to_tier_id])
+    changed_by: Mapped[User | None] = relationship()
+
+
+class Visit(db.Model):
+    __tablename__ = "visit"
+    __table_args__ = (
+        sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        sa.CheckConstraint(
+            "status <> 'done' OR completed_at IS NOT NULL", name="done_has_completed_at"
+        ),
+        sa.CheckConstraint(
+            "satisfaction IS NULL OR status = 'done'", name="satisfaction_only_when_done"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(fk("client.id", "CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    channel: Mapped[VisitChannel] = mapped_column(enum_type(VisitChannel, "visit_channel"), index=True)
+    purpose: Mapped[VisitPurpose] = mapped_column(enum_type(VisitPurpose, "visit_purpose"), index=True)
+    status: Mapped[VisitStatus] = mapped_column(
+        enum_type(VisitStatus, "visit_status"), index=True, default=VisitStatus.planned
+    )
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    satisfaction: Mapped[int | None] = mapped_column()
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+
+    client: Mapped[Client] = relationship()
+    staff: Mapped[User | None] = relationship()
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity >= 0", name="capacity_non_negative"),
+        sa.CheckConstraint("budget >= 0", name="budget_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), index=True)
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"), index=True)
+    status: Mapped[EventStatus] = mapped_column(
+        enum_type(EventStatus, "event_status"), index=True, default=EventStatus.planned
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    capacity: Mapped[int | None] = mapped_column()
+    budget: Mapped[Decimal | None] = mapped_column(Money)
+    organizer_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    organizer: Mapped[User | None] = relationship()
+    attendances: Mapped[list[EventAttendance]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventAttendance(db.Model):
+    __tablename__ = "event_attendance"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "client_id"),
+        sa.CheckConstraint("feedback_score BETWEEN 1 AND 5", name="feedback_score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(fk("event.id", "CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(fk("client.id", "CASCADE"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(
+        enum_type(AttendanceStatus, "attendance_status"), index=True,
+        default=AttendanceStatus.invited,
+    )
+    feedback_score: Mapped[int | None] = mapped_column()
+    feedback_text: Mapped[str | None] = mapped_column(sa.Text)
+
+    event: Mapped[Event] = relationship(back_populates="attendances")
+    client: Mapped[Client] = relationship()
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        sa.CheckConstraint("reopened_count >= 0", name="reopened_count_non_negative"),
+        sa.CheckConstraint(
+            "status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_closed_at"
+        ),
+        sa.CheckConstraint("due_at IS NULL OR due_at >= received_at", name="due_after_received"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    client_id: Mapped[int] = mapped_column(fk("client.id", "RESTRICT"), index=True)
+    channel: Mapped[ComplaintChannel] = mapped_column(
+        enum_type(ComplaintChannel, "complaint_channel"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    category: Mapped[ComplaintCategory] = mapped_column(
+        enum_type(ComplaintCategory, "complaint_category"), index=True
+    )
+    severity: Mapped[Severity | None] = mapped_column(enum_type(Severity, "severity"), index=True)
+    department: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[ComplaintStatus] = mapped_column(
+        enum_type(ComplaintStatus, "complaint_status"), index=True,
+        default=ComplaintStatus.received,
+    )
+    description: Mapped[str] = mapped_column(sa.Text)
+    findings: Mapped[str | None] = mapped_column(sa.Text)
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    root_cause: Mapped[str | None] = mapped_column(sa.Text)
+    satisfaction: Mapped[int | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    reopened_count: Mapped[int] = mapped_column(default=0)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    client: Mapped[Client] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32), index=True)
+    entity: Mapped[str] = mapped_column(sa.String(64))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(64))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+
+    user: Mapped[User | None] = relationship()

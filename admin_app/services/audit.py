@@ -1,0 +1,82 @@
+"""The audit trail: one function that records who did what, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import AuditEntry, User, utcnow
+
+SECRET_COLUMNS = frozenset({"password_hash"})
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    changes: dict[str, Any] | None = None,
+    actor: User | None = None,
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Add an audit entry to ``session``; it is written when the caller commits.
+
+    ``actor=None`` means the system itself (CLI commands, seeding)."""
+    entry = AuditEntry(
+        at=now or utcnow(),
+        user_id=actor.id if actor is not None else None,
+        action=str(action),
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        changes=changes,
+        ip=ip,
+    )
+    session.add(entry)
+    return entry
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def object_changes(obj: Any, *, created: bool = False, deleted: bool = False) -> dict[str, Any]:
+    """Column changes of a mapped object as ``{column: [old, new]}`` (JSON-ready).
+
+    Call before the flush that writes the object. Secrets are never copied into the log."""
+    state = sa.inspect(obj)
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SECRET_COLUMNS or key == "version_id":
+            continue
+        history = state.attrs[key].history
+        if deleted:
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = [jsonable(value), None]
+        elif created:
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = [None, jsonable(value)]
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if jsonable(old) != jsonable(new):
+                changes[key] = [jsonable(old), jsonable(new)]
+    if any(key in SECRET_COLUMNS and state.attrs[key].history.has_changes()
+           for key in state.mapper.column_attrs.keys()):
+        changes["password"] = "changed"
+    return changes

@@ -1,0 +1,294 @@
+"""The one secure base view every screen derives from.
+
+It answers every endpoint from the permission matrix (403, never a silent redirect),
+turns enums and time stamps into translated, readable values, guards edits with the
+record's version, and writes the audit trail for every create, edit and delete.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import BaseForm
+from flask_admin.model.form import converts
+from flask_admin.model.typefmt import BASE_FORMATTERS, DETAIL_FORMATTERS
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField, fields
+from wtforms.validators import AnyOf, InputRequired, Optional
+
+from ..enums import LabelledEnum
+from ..extensions import db
+from ..permissions import can
+from ..services import audit
+
+# Flask-Admin endpoint -> the capability it needs. Endpoints not listed are refused.
+ENDPOINT_CAPABILITIES: dict[str, str] = {
+    "index_view": "view",
+    "details_view": "view",
+    "create_view": "create",
+    "edit_view": "edit",
+    "ajax_update": "edit",
+    "delete_view": "delete",
+    "export": "export",
+}
+
+
+def label_formatter(view: Any, value: Enum, name: str) -> str:
+    return str(value.label) if isinstance(value, LabelledEnum) else str(value.value)
+
+
+def datetime_formatter(view: Any, value: datetime, name: str) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm")
+
+
+def date_formatter(view: Any, value: date, name: str) -> str:
+    return format_date(value, "yyyy-MM-dd")
+
+
+def decimal_formatter(view: Any, value: Decimal, name: str) -> str:
+    return format_decimal(value, "#,##0.00")
+
+
+def bool_formatter(view: Any, value: bool, name: str) -> Markup:
+    return Markup("{}").format(_("Yes") if value else _("No"))
+
+
+FORMATTERS = {
+    **BASE_FORMATTERS,
+    Enum: label_formatter,
+    datetime: datetime_formatter,
+    date: date_formatter,
+    Decimal: decimal_formatter,
+    bool: bool_formatter,
+}
+DETAILS_FORMATTERS = {**DETAIL_FORMATTERS, **FORMATTERS}
+
+
+class AdminForm(FlaskForm, BaseForm):
+    """Flask-WTF's CSRF token on every generated form, Flask-Admin's field handling."""
+
+
+class AppModelConverter(AdminModelConverter):
+    """Enum columns become selects of translated labels; UTC time stamps become pickers."""
+
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        enum_cls = column.type.enum_class
+        field_args.setdefault("validators", [])
+        choices = [(m.value, m.label) for m in enum_cls]
+        if column.nullable:
+            choices = [("", "—"), *choices]
+            field_args["validators"] = [Optional(), *field_args["validators"]]
+        else:
+            field_args["validators"] = [
+                InputRequired(message=_l("This field is required.")),
+                *field_args["validators"],
+            ]
+        field_args["validators"].append(
+            AnyOf([m.value for m in enum_cls], message=_l("Choose one of the listed values."))
+        )
+        field_args["choices"] = choices
+        field_args["coerce"] = lambda v: None if v in (None, "") else enum_cls(v)
+        return fields.SelectField(**field_args)
+
+    @converts("UTCDateTime")
+    def convert_utc_datetime(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        return self.convert_datetime(column=column, field_args=field_args, **extra)
+
+
+class AppFilterConverter(FilterConverter):
+    """Filters on enums offer translated labels; UTC time stamps filter like datetimes."""
+
+    def convert(self, type_name: str, column: Any, name: str, **kwargs: Any) -> Any:
+        if type_name.lower() == "utcdatetime":
+            type_name = "datetime"
+        if type_name.lower() == "enum" and getattr(column.type, "enum_class", None):
+            if not kwargs.get("options"):
+                kwargs["options"] = [(m.value, m.label) for m in column.type.enum_class]
+        return super().convert(type_name, column, name, **kwargs)
+
+
+def role_of_current_user() -> str | None:
+    if not current_user.is_authenticated:
+        return None
+    return current_user.role
+
+
+class SecureMixin:
+    """Login and permission checks shared by model views and the dashboard."""
+
+    resource: ClassVar[str] = ""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.is_active
+
+    def allowed(self, capability: str) -> bool:
+        return can(role_of_current_user(), self.resource, capability)
+
+    def is_visible(self) -> bool:
+        return self.allowed("view")
+
+    def refuse(self) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+
+class SecureModelView(SecureMixin, ModelView):
+    """Every endpoint checked against the matrix; audit trail and version guard built in."""
+
+    record_model: ClassVar[type]
+
+    def __init__(self, database: Any, **kwargs: Any) -> None:
+        super().__init__(self.record_model, database, **kwargs)
+
+    # Custom actions name the capability they need; actions not named here are refused.
+    action_capabilities: ClassVar[dict[str, str]] = {"delete": "delete"}
+
+    form_base_class = AdminForm
+    model_form_converter = AppModelConverter
+    filter_converter = AppFilterConverter()
+    column_type_formatters = FORMATTERS
+    column_type_formatters_detail = DETAILS_FORMATTERS
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+
+    # --- the enforcement point ---------------------------------------------------------
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        if not self.is_accessible():
+            return self.refuse()
+        if name == "action_view":
+            action = request.form.get("action", "")
+            if request.method != "POST" or not self.is_action_allowed(action):
+                abort(403)
+            return None
+        if name == "ajax_lookup":
+            if not (self.allowed("create") or self.allowed("edit")):
+                abort(403)
+            return None
+        capability = ENDPOINT_CAPABILITIES.get(name)
+        if capability is None or not self.allowed(capability):
+            abort(403)
+        return None
+
+    def is_action_allowed(self, name: str) -> bool:
+        capability = self.action_capabilities.get(name)
+        return capability is not None and self.allowed(capability)
+
+    # The can_* flags only hide buttons; they are derived per request from the matrix.
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self.allowed("create")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self.allowed("edit")
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self.allowed("delete")
+
+    # Flask-Admin's own export loads every row into memory; it stays off until the
+    # streaming export replaces it.
+    can_export = False
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get_one(self, id: Any) -> Any:
+        """Look the record up through ``get_query`` so that row rules apply to it too."""
+        pk = self.model.__mapper__.primary_key[0]
+        try:
+            key = pk.type.python_type(id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(pk == key).one_or_none()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def get_edit_form(self) -> Any:
+        form_class = super().get_edit_form()
+        if self._version_column() is not None:
+            form_class = type(form_class.__name__, (form_class,), {"version_id": HiddenField()})
+        return form_class
+
+    def _version_column(self) -> Any:
+        return self.model.__mapper__.version_id_col
+
+    def update_model(self, form: Any, model: Any) -> bool:
+        if "version_id" in form:
+            posted = form.version_id.data
+            if posted and str(posted) != str(model.version_id):
+                flash(_("Someone else saved this record while you were editing it. "
+                        "Reload the page to see their changes, then edit again."), "error")
+                return False
+            del form["version_id"]
+        return super().update_model(form, model)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        changes = audit.object_changes(model, created=is_created)
+        db.session.flush()
+        self._audit("create" if is_created else "update", model, changes)
+
+    def on_model_delete(self, model: Any) -> None:
+        self._audit("delete", model, audit.object_changes(model, deleted=True))
+
+    def _audit(self, action: str, model: Any, changes: dict[str, Any]) -> None:
+        audit.record(
+            db.session,
+            action=action,
+            entity=self.model.__tablename__,
+            entity_id=self.get_pk_value(model),
+            changes=changes,
+            actor=current_user._get_current_object(),
+            ip=request.remote_addr,
+        )
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, StaleDataError):
+            flash(_("Someone else changed this record at the same time. "
+                    "Nothing was saved; reload the page and try again."), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            if request.endpoint and request.endpoint.endswith("delete_view"):
+                flash(_("This record cannot be deleted because other records refer to it."),
+                      "error")
+            else:
+                flash(_("Nothing was saved: the data conflicts with another record "
+                        "or breaks a rule of the database."), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+class DashboardView(SecureMixin, AdminIndexView):
+    resource = "dashboard"
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        if not self.is_accessible():
+            return self.refuse()
+        if not self.allowed("view"):
+            abort(403)
+        return None
+
+    @expose("/")
+    def index(self) -> Any:
+        from ..services.dashboard import summary
+
+        return self.render("admin/dashboard.html", summary=summary(db.session))
+

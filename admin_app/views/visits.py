@@ -1,0 +1,31 @@
+"""Callbacks and visits (回访 / 拜访)."""
+
+from __future__ import annotations
+
+from ..forms.validators import Score
+from ..models import Visit
+from .base import SecureModelView
+from .labels import COLUMN_LABELS
+from .lookups import CLIENT_LOOKUP, USER_LOOKUP
+
+
+class VisitView(SecureModelView):
+    resource = "visit"
+
+    record_model = Visit
+
+    column_list = ("client", "channel", "purpose", "status", "scheduled_for", "completed_at",
+                   "staff", "satisfaction")
+    column_details_list = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
+                           "completed_at", "satisfaction", "summary")
+    column_searchable_list = ("summary",)
+    column_sortable_list = ("channel", "purpose", "status", "scheduled_for", "completed_at",
+                            "satisfaction", ("client", "client.name"))
+    column_default_sort = ("scheduled_for", True)
+    column_filters = ("channel", "purpose", "status", "scheduled_for", "completed_at",
+                      "satisfaction")
+    column_labels = COLUMN_LABELS
+    form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
+                    "completed_at", "satisfaction", "summary")
+    form_args = {"satisfaction": {"validators": [Score()]}}
+    form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": USER_LOOKUP}

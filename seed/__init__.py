@@ -1,0 +1,1 @@
+"""Default tiers and the demo-data generator."""

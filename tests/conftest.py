@@ -1,0 +1,150 @@
+"""Fixtures: an app per test, on a fresh SQLite file or (with TEST_DATABASE_URL) PostgreSQL.
+
+On PostgreSQL the run gets its own database, created here and dropped at the end, so
+parallel runs and leftovers never meet; each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from admin_app import create_app
+from admin_app.config import normalise_database_url
+from admin_app.extensions import db
+from admin_app.services import accounts
+from seed.tiers import ensure_default_tiers
+
+PASSWORD = "correct-horse-battery"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                     r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_server() -> Iterator[str | None]:
+    """A database of our own on the PostgreSQL server of TEST_DATABASE_URL, or None."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield None
+        return
+    base = make_url(normalise_database_url(url))
+    name = f"clientcare_test_{uuid.uuid4().hex[:10]}"
+    admin_engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    own = base.set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(own)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    yield own
+    with admin_engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_server: str | None, tmp_path) -> str:
+    return database_server or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(database_url: str, database_server: str | None, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DEMO_PASSWORD": PASSWORD,
+    })
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        if database_server is None:
+            db.create_all()
+        ensure_default_tiers(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database_server is not None:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def is_postgres(database_server) -> bool:
+    return database_server is not None
+
+
+@pytest.fixture
+def session(app):
+    """The app's session inside an app context, for service and model tests."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def users(app) -> dict[str, int]:
+    """One user per role, each named after its role; returns their ids."""
+    ids = {}
+    with app.app_context():
+        for role in ("admin", "supervisor", "staff"):
+            ids[role] = accounts.create_user(db.session, role, role=role, password=PASSWORD,
+                                             full_name=f"Test {role}").id
+        db.session.commit()
+    return ids
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    """A test client that logs in through the real form and posts real CSRF tokens."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def login(self, username: str, password: str = PASSWORD):
+        page = self.client.get("/login")
+        return self.client.post("/login", data={
+            "username": username, "password": password, "csrf_token": csrf_token(page.text),
+        })
+
+    def token_from(self, url: str) -> str:
+        return csrf_token(self.client.get(url).text)
+
+    def post_form(self, url: str, data: dict, token_url: str | None = None, **kw):
+        """POST ``data`` to ``url`` with the CSRF token of the page at ``token_url``."""
+        data = {**data, "csrf_token": self.token_from(token_url or url)}
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def browser(app) -> Browser:
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def as_role(app, users):
+    """``as_role("staff")`` -> a Browser logged in as that role."""
+
+    def _login(role: str) -> Browser:
+        b = Browser(app.test_client())
+        response = b.login(role)
+        assert response.status_code in (302, 303), response.text[:500]
+        return b
+
+    return _login
