@@ -148,3 +148,38 @@ def as_role(app, users):
         return b
 
     return _login
+
+
+@pytest.fixture
+def sample(app, users) -> dict[str, int]:
+    """One record of each type, made through the ORM; returns their ids."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from admin_app.models import Client, Complaint, Event, EventAttendance, Tier, Visit
+
+    with app.app_context():
+        gold = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))
+        client = Client(code="C0000001", name="王小明", kind="individual", status="active",
+                        phone="13812345678", email="wang@example.com",
+                        id_number="11010519491231002X", assets=Decimal("800000.00"),
+                        annual_contribution=Decimal("6000"), trades_12m=5, tier=gold,
+                        advisor_id=users["staff"])
+        db.session.add(client)
+        db.session.flush()
+        start = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+        event = Event(title="Investment lecture", kind="lecture", status="open", starts_at=start,
+                      ends_at=start + timedelta(hours=2), capacity=50, budget=Decimal("5000"))
+        db.session.add(event)
+        db.session.flush()
+        db.session.add(EventAttendance(event_id=event.id, client_id=client.id,
+                                       status="registered"))
+        visit = Visit(client_id=client.id, staff_id=users["staff"], channel="phone",
+                      purpose="scheduled_callback", status="planned", scheduled_for=start)
+        complaint = Complaint(reference="CP-2026-000001", client_id=client.id,
+                              channel="hotline", category="fees", description="Fee too high",
+                              received_at=start)
+        db.session.add_all([visit, complaint])
+        db.session.commit()
+        return {"client": client.id, "event": event.id, "visit": visit.id,
+                "complaint": complaint.id, "tier": gold.id, "user": users["staff"]}

@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, fields
+from wtforms import Form, HiddenField, fields
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..enums import LabelledEnum
@@ -80,7 +80,29 @@ DETAILS_FORMATTERS = {**DETAIL_FORMATTERS, **FORMATTERS}
 
 
 class AdminForm(FlaskForm, BaseForm):
-    """Flask-WTF's CSRF token on every generated form, Flask-Admin's field handling."""
+    """Flask-WTF's CSRF token on every generated form, Flask-Admin's field handling.
+
+    Errors are turned into plain strings after validation: Flask-Admin's templates show
+    only ``string`` errors, and lazily translated messages are not ``str``."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            _stringify_errors(field)
+        return valid
+
+
+def _stringify_errors(field: Any) -> None:
+    inner = getattr(field, "form", None)
+    if isinstance(inner, Form):  # a FormField: its own fields carry the errors
+        for sub in inner:
+            _stringify_errors(sub)
+        return
+    if hasattr(field, "entries"):  # a FieldList (inline models)
+        for entry in field.entries:
+            _stringify_errors(entry)
+        return
+    field.errors = [e if isinstance(e, str) else str(e) for e in field.errors]
 
 
 class AppModelConverter(AdminModelConverter):
@@ -103,12 +125,22 @@ class AppModelConverter(AdminModelConverter):
             AnyOf([m.value for m in enum_cls], message=_l("Choose one of the listed values."))
         )
         field_args["choices"] = choices
-        field_args["coerce"] = lambda v: None if v in (None, "") else enum_cls(v)
+        field_args["coerce"] = lambda v: _enum_or_raw(enum_cls, v)
         return fields.SelectField(**field_args)
 
     @converts("UTCDateTime")
     def convert_utc_datetime(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
         return self.convert_datetime(column=column, field_args=field_args, **extra)
+
+
+def _enum_or_raw(enum_cls: type[Enum], value: Any) -> Any:
+    """The member for a known code; an unknown one is left for the choice check to refuse."""
+    if value in (None, ""):
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return value
 
 
 class AppFilterConverter(FilterConverter):
