@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .enums import Role
 from .extensions import db
@@ -46,6 +46,7 @@ def users_create(username: str, role: str, password: str | None, full_name: str,
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--clients", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--random-seed", type=int, default=None, help="Make the data reproducible.")
 def seed_command(clients: int, random_seed: int | None) -> None:
@@ -67,6 +68,7 @@ def seed_command(clients: int, random_seed: int | None) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--clients", type=click.IntRange(min=0), default=2000, show_default=True)
 def demo_command(clients: int) -> None:
     """Set up a demo: default tiers; on an empty database demo data and three demo users."""

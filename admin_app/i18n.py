@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from .config import LANGUAGES
 
@@ -23,6 +23,8 @@ ACCEPT_MAP = {
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands speak English
+        return "en"
     chosen = session.get("lang")
     if chosen in LANGUAGES.values():
         return chosen

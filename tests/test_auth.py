@@ -1,0 +1,114 @@
+"""Log-in, log-out and the login requirement on every /admin URL, through real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from admin_app.extensions import db
+from admin_app.models import AuditEntry, User
+
+from .conftest import PASSWORD, csrf_token
+
+
+def admin_routes(app) -> list[tuple[str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") and "static" not in rule.endpoint:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                routes.append((method, rule.rule.replace("<export_type>", "csv")))
+    return sorted(routes)
+
+
+def test_every_admin_url_requires_login(app, browser):
+    routes = admin_routes(app)
+    assert len(routes) > 50
+    token = browser.token_from("/login")
+    for method, url in routes:
+        response = browser.client.open(url, method=method, data={"csrf_token": token}
+                                       if method == "POST" else None)
+        assert response.status_code in (302, 303), (method, url)
+        assert response.headers["Location"].startswith("/login?next="), (method, url)
+
+
+def test_anonymous_post_is_sent_to_login_and_changes_nothing(app, browser, users):
+    token = browser.token_from("/login")
+    response = browser.client.post("/admin/user/delete/",
+                                   data={"id": users["staff"], "csrf_token": token})
+    assert response.headers["Location"].startswith("/login")
+    with app.app_context():
+        assert db.session.get(User, users["staff"]) is not None
+
+
+def test_login_page_has_csrf_protected_form(browser):
+    page = browser.get("/login")
+    assert page.status_code == 200
+    assert 'name="csrf_token"' in page.text
+    assert 'name="username"' in page.text and 'name="password"' in page.text
+
+
+def test_login_success_redirects_to_dashboard_and_records_it(app, browser, users):
+    response = browser.login("staff")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"] == "/admin/"
+    dashboard = browser.get("/admin/")
+    assert dashboard.status_code == 200
+    assert "Test staff" in dashboard.text
+    with app.app_context():
+        user = db.session.get(User, users["staff"])
+        assert user.last_login_at is not None
+        assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "login"))
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("staff", "wrong-password"), ("nobody", PASSWORD), ("staff", ""),
+])
+def test_login_failure_says_nothing_about_which_part(app, browser, users, username, password):
+    response = browser.login(username, password)
+    assert response.status_code == 200
+    assert browser.get("/admin/").status_code in (302, 303)
+    if password:
+        assert "Invalid user name or password." in response.text
+    else:
+        assert "Enter your password." in response.text
+
+
+def test_inactive_user_cannot_log_in(app, browser, users):
+    with app.app_context():
+        db.session.get(User, users["staff"]).is_active = False
+        db.session.commit()
+    assert browser.login("staff").status_code == 200
+    assert browser.get("/admin/").status_code in (302, 303)
+
+
+def test_login_without_csrf_token_is_refused(browser, users):
+    response = browser.client.post("/login", data={"username": "staff", "password": PASSWORD})
+    assert response.status_code == 400
+    assert browser.get("/admin/").status_code in (302, 303)
+
+
+def test_logout_is_post_only_with_csrf(as_role):
+    staff = as_role("staff")
+    assert staff.get("/logout").status_code == 405
+    assert staff.client.post("/logout").status_code == 400
+    assert staff.get("/admin/").status_code == 200
+    response = staff.post_form("/logout", {}, token_url="/admin/")
+    assert response.headers["Location"] == "/login"
+    assert staff.get("/admin/").status_code in (302, 303)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "http://evil.example/", "javascript:alert(1)",
+                                    "/\\evil.example"])
+def test_next_parameter_only_follows_local_paths(browser, users, target):
+    page = browser.get("/login")
+    response = browser.client.post(f"/login?next={target}", data={
+        "username": "staff", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_next_parameter_follows_local_path(browser, users):
+    browser.get("/admin/visit/")
+    page = browser.get("/login?next=/admin/visit/")
+    response = browser.client.post("/login?next=/admin/visit/", data={
+        "username": "staff", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
+    assert response.headers["Location"] == "/admin/visit/"
