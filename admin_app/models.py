@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -36,7 +37,13 @@ from .enums import (
 )
 from .extensions import db
 
-PASSWORD_METHOD = "scrypt"
+PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15; tests may configure a cheaper cost
+
+
+def password_method() -> str:
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or PASSWORD_METHOD
+    return PASSWORD_METHOD
 
 
 def utcnow() -> datetime:
@@ -102,7 +109,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.password_hash = generate_password_hash(password, method=password_method())
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -1,3 +1,847 @@
-"""Placeholder until the generator lands."""
-def generate(session, *, clients, random_seed=None, progress=None, now=None):
-    return {"clients": 0}
+"""Demo data: realistic Chinese clients with visits, events, complaints and tier history.
+
+The screens, dashboards and benchmarks need volume (up to a million clients), so rows are
+built as plain dicts from one ``random.Random`` and written with Core ``executemany``
+inserts, a batch of clients at a time; an ORM object per row would take minutes and hold
+everything in memory. The data is consistent with the domain rules, so a demo never
+shows an impossible record: every client sits in the tier its figures qualify for (read
+from the tier table, so edited thresholds are respected), ID numbers carry a valid check
+digit and agree with birth date and gender, a client's last callback is its latest done
+visit, and complaint fields match the complaint's workflow status.
+
+Client and event ids are assigned here (max(id) + 1 onwards) so that visits, attendance
+and complaints can point at them without a round trip; on PostgreSQL the id sequences are
+advanced afterwards. Seeding is a batch job: do not run two at once on one database.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from admin_app.models import (
+    Client,
+    Complaint,
+    Event,
+    EventAttendance,
+    Tier,
+    TierChange,
+    User,
+    Visit,
+)
+from admin_app.services.identity import check_digit
+
+from . import names as N
+
+BATCH_SIZE = 5000
+COMPLAINT_SHARE = 0.03
+LOCKED_SHARE = 0.005
+HISTORY_SHARE = 0.03
+CLIENTS_PER_EVENT = 1000
+MIN_EVENTS = 6  # one of each kind, even for a small demo
+
+# Share of clients aimed at each tier counted from the top; the lowest tier takes the rest.
+TOP_TIER_SHARES = (0.02, 0.08, 0.25)
+# Mean number of event invitations per client by tier, counted from the top.
+INVITE_RATES = (0.9, 0.5, 0.2)
+LOWEST_INVITE_RATE = 0.05
+
+SEVERITY_DAYS = {"critical": 1, "high": 3, "medium": 7, "low": 15}
+COMPLAINT_STATUSES = ("received", "assessing", "investigating", "resolving", "closed")
+
+BIRTH_FIRST = date(1940, 1, 1).toordinal()
+BIRTH_LAST = date(2005, 12, 31).toordinal()
+BIRTH_MODE = date(1972, 6, 30).toordinal()
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+WEEK = timedelta(days=7)
+MONTH = timedelta(days=30)
+T = TypeVar("T")
+
+
+class Weighted(Generic[T]):
+    """A weighted choice that costs one random() and one bisect per draw."""
+
+    def __init__(self, pairs: Sequence[tuple[T, float]]) -> None:
+        self.items = [item for item, _ in pairs]
+        self.cumulative = list(accumulate(weight for _, weight in pairs))
+        self.total = self.cumulative[-1]
+
+    def pick(self, rng: random.Random) -> T:
+        return self.items[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """A tier's thresholds in integer cents, so comparisons are exact."""
+
+    id: int
+    code: str
+    rank: int
+    min_assets: int
+    min_contribution: int
+    min_trades: int
+    interval_days: int
+
+    def admits(self, assets: int, contribution: int, trades: int) -> bool:
+        return (assets >= self.min_assets and contribution >= self.min_contribution
+                and trades >= self.min_trades)
+
+
+def load_tier_rules(session: Session) -> list[TierRule]:
+    """The tier table, highest rank (1) first."""
+    rows = session.execute(sa.select(
+        Tier.id, Tier.code, Tier.rank, Tier.min_assets, Tier.min_annual_contribution,
+        Tier.min_trades_12m, Tier.callback_interval_days,
+    ).order_by(Tier.rank)).all()
+    return [TierRule(r.id, r.code, r.rank, _cents(r.min_assets), _cents(r.min_annual_contribution),
+                     r.min_trades_12m, r.callback_interval_days) for r in rows]
+
+
+def qualifying_tier(rules: Sequence[TierRule], assets: int, contribution: int,
+                    trades: int) -> int | None:
+    """Index in ``rules`` of the highest tier whose thresholds are all met (DESIGN.md §1)."""
+    for index, rule in enumerate(rules):
+        if rule.admits(assets, contribution, trades):
+            return index
+    return None
+
+
+def _cents(value: Decimal | None) -> int:
+    return int((value or Decimal(0)) * 100)
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _pick(rng: random.Random, items: Sequence[T]) -> T:
+    """``rng.choice`` at a fraction of the cost; the generator makes millions of draws."""
+    return items[int(rng.random() * len(items))]
+
+
+def _below(rng: random.Random, n: int) -> int:
+    return int(rng.random() * n)
+
+
+def _randint(rng: random.Random, low: int, high: int) -> int:
+    return low + int(rng.random() * (high - low + 1))
+
+
+# --- people -----------------------------------------------------------------------------
+
+_SURNAMES = Weighted([((name, py), weight) for name, py, weight in N.SURNAMES])
+_OCCUPATIONS = Weighted(N.OCCUPATIONS)
+_COMPANY_FORMS = Weighted(N.COMPANY_FORMS)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    surname_pinyin: str
+    given_pinyin: str
+    male: bool
+
+
+def person_name(rng: random.Random, male: bool) -> Person:
+    """A 2-3 character Chinese name, with pinyin for the e-mail address."""
+    surname, surname_py = _SURNAMES.pick(rng)
+    pool = N.MALE_GIVEN if male else N.FEMALE_GIVEN
+    first, first_py = _pick(rng, pool)
+    if len(surname) > 1 or rng.random() < 0.22:
+        return Person(surname + first, surname_py, first_py, male)
+    second, second_py = _pick(rng, pool)
+    return Person(surname + first + second, surname_py, first_py + second_py, male)
+
+
+def mobile(rng: random.Random) -> str:
+    """An 11-digit mainland mobile number on a prefix in real use."""
+    return f"{_pick(rng, N.MOBILE_PREFIXES)}{_below(rng, 100_000_000):08d}"
+
+
+def id_number(rng: random.Random, region: str, birth: date, male: bool) -> str:
+    """A GB 11643 resident ID: region, birth date, sequence (odd = male), check digit."""
+    sequence = _below(rng, 500) * 2 + (1 if male else 0)
+    first17 = f"{region}{birth.year:04d}{birth.month:02d}{birth.day:02d}{sequence:03d}"
+    return first17 + check_digit(first17)
+
+
+def birth_date(rng: random.Random) -> date:
+    """1940-2005, most clients born around 1970 (wealth comes with age)."""
+    return date.fromordinal(int(rng.triangular(BIRTH_FIRST, BIRTH_LAST + 1, BIRTH_MODE)))
+
+
+def email(rng: random.Random, who: Person, year: int | None = None) -> str:
+    sp, gp = who.surname_pinyin, who.given_pinyin
+    pattern = _below(rng, 5)
+    if pattern == 0:
+        local = sp + gp
+    elif pattern == 1:
+        local = f"{gp}.{sp}"
+    elif pattern == 2 and year:
+        local = f"{sp}{gp}{year}"
+    elif pattern == 3:
+        local = f"{sp}_{gp}{_randint(rng, 1, 999)}"
+    else:
+        local = f"{sp[0]}{gp}{_randint(rng, 10, 99)}"
+    return f"{local}@{_pick(rng, N.EMAIL_DOMAINS)}"
+
+
+def address(rng: random.Random, region: tuple[str, str, str]) -> str:
+    _code, city, district = region
+    street = f"{city}{district}{_pick(rng, N.STREETS)}{_randint(rng, 1, 999)}号"
+    if rng.random() < 0.2:
+        return street
+    return (f"{street}{_pick(rng, N.COMMUNITIES)}{_randint(rng, 1, 30)}栋"
+            f"{_randint(rng, 1, 4)}单元{_randint(rng, 1, 32)}{_randint(rng, 1, 6):02d}室")
+
+
+def company_name(rng: random.Random, kind: str) -> str:
+    city = _pick(rng, N.COMPANY_CITIES)
+    word = _pick(rng, N.COMPANY_WORDS)
+    if kind == "institution":
+        return _pick(rng, N.INSTITUTION_PATTERNS).format(city=city, word=word)
+    return f"{city}{word}{_pick(rng, N.COMPANY_TRADES)}{_COMPANY_FORMS.pick(rng)}"
+
+
+# --- time -------------------------------------------------------------------------------
+
+def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    """A moment in [start, end], at whole seconds."""
+    span = (end - start).total_seconds()
+    if span <= 0:
+        return start
+    return start + timedelta(seconds=int(rng.random() * span))
+
+
+def _office_time(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    """A moment in [start, end] during Beijing office hours (09-18 local = 01-10 UTC)."""
+    day = _between(rng, start, end)
+    moment = datetime(day.year, day.month, day.day, 1) + timedelta(
+        seconds=int(rng.random() * 32400))
+    return start if moment < start else end if moment > end else moment
+
+
+def _naive_utc(moment: datetime | None) -> datetime:
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+# --- the generator ----------------------------------------------------------------------
+
+_KIND = Weighted([("individual", 90), ("enterprise", 7), ("institution", 3)])
+_STATUS_LOWEST = Weighted([("active", 66), ("dormant", 15), ("prospect", 12), ("closed", 7)])
+_STATUS_HIGHER = Weighted([("active", 88), ("dormant", 12)])
+_RISK = Weighted([("conservative", 35), ("balanced", 45), ("aggressive", 20)])
+_CHANNEL = Weighted([("phone", 45), ("wechat", 20), ("sms", 8), ("email", 7),
+                     ("meeting", 12), ("home_visit", 8)])
+_CALLBACK_PURPOSE = Weighted([("scheduled_callback", 60), ("holiday_greeting", 10),
+                              ("birthday_greeting", 8), ("complaint_followup", 4),
+                              ("product_recommendation", 12), ("other", 6)])
+_VISIT_STATUS = Weighted([("done", 45), ("planned", 25), ("missed", 15), ("cancelled", 15)])
+_EXTRA_VISITS = Weighted([(0, 35), (1, 40), (2, 20), (3, 5)])
+_SCORE = Weighted([(5, 40), (4, 35), (3, 15), (2, 6), (1, 4)])
+_FEEDBACK = Weighted([(5, 45), (4, 35), (3, 13), (2, 5), (1, 2)])
+_EVENT_KIND = Weighted([("lecture", 30), ("seminar", 20), ("client_exchange", 20),
+                        ("outdoor", 12), ("appreciation", 10), ("other", 8)])
+_EVENT_STATUS = Weighted([("done", 60), ("open", 15), ("planned", 15), ("cancelled", 10)])
+_COMPLAINT_CHANNEL = Weighted([("hotline", 40), ("online", 20), ("email", 12), ("branch", 18),
+                               ("letter", 4), ("regulator", 6)])
+_COMPLAINT_CATEGORY = Weighted([("service", 25), ("product", 15), ("fees", 15), ("trading", 15),
+                                ("advice", 10), ("account", 10), ("privacy", 5), ("other", 5)])
+_COMPLAINT_STATUS = Weighted([("closed", 60), ("received", 10), ("assessing", 10),
+                              ("investigating", 10), ("resolving", 10)])
+_SEVERITY = Weighted([("low", 35), ("medium", 40), ("high", 20), ("critical", 5)])
+_FAILING_MEASURE = Weighted([(0, 60), (1, 25), (2, 15)])
+
+# Event shape by kind: local start hour, duration in hours, capacity range, cost per head.
+_EVENT_SHAPE: dict[str, tuple[int, float, tuple[int, int], tuple[int, int]]] = {
+    "lecture": (14, 2, (50, 200), (150, 300)),
+    "seminar": (14, 3, (30, 80), (300, 800)),
+    "client_exchange": (15, 2.5, (20, 60), (200, 500)),
+    "outdoor": (8, 6, (15, 40), (500, 1500)),
+    "appreciation": (18, 3, (80, 250), (800, 2000)),
+    "other": (19, 2, (20, 100), (100, 400)),
+}
+_ATTENDANCE = {
+    "done": Weighted([("attended", 68), ("no_show", 14), ("invited", 18)]),
+    "open": Weighted([("invited", 45), ("registered", 55)]),
+    "planned": Weighted([("invited", 1)]),
+    "cancelled": Weighted([("invited", 50), ("registered", 50)]),
+}
+
+
+@dataclass
+class _EventSlot:
+    id: int
+    kind: str
+    status: str
+    starts_at: datetime
+    room: int  # invitations still allowed
+
+
+class _Demo:
+    """Row builders sharing one random stream, the clock, the tiers and the staff."""
+
+    def __init__(self, session: Session, rng: random.Random, now: datetime) -> None:
+        self.session = session
+        self.rng = rng
+        self.now = now
+        self.rules = load_tier_rules(session)
+        users = session.execute(
+            sa.select(User.id, User.role).where(User.is_active).order_by(User.id)
+        ).all()
+        by_role: dict[str, list[int]] = {}
+        for user_id, role in users:
+            by_role.setdefault(str(getattr(role, "value", role)), []).append(user_id)
+        everyone = [user_id for user_id, _ in users]
+        self.advisors = by_role.get("staff") or everyone
+        self.workers = by_role.get("staff", []) + by_role.get("supervisor", []) or everyone
+        self.managers = by_role.get("supervisor", []) + by_role.get("admin", []) or everyone
+        self.target = self._target_tiers()
+        self.events: list[_EventSlot] = []
+        self.event_pickers: list[Weighted[_EventSlot] | None] = []
+        self.invite_factor = 1.0
+        self.complaints_made = 0
+        # Constant offsets from the clock, computed once: client_row runs a million times.
+        self.twelve_years_ago = now - timedelta(days=365 * 12)
+        self.three_years_ago = now - timedelta(days=3 * 365)
+        self.year_ago = now - timedelta(days=365)
+        self.week_ago = now - timedelta(days=7)
+        # Complaint numbers are read up front so that batches can be built in a worker
+        # thread that never touches the session (complaints go back at most three years).
+        self.references = {year: _highest_reference(session, year)
+                           for year in range(now.year - 3, now.year + 1)}
+
+    # tiers ------------------------------------------------------------------------------
+
+    def _target_tiers(self) -> Weighted[int] | None:
+        count = len(self.rules)
+        if not count:
+            return None
+        shares = [0.005] * max(0, count - 1 - len(TOP_TIER_SHARES)) + list(TOP_TIER_SHARES)
+        shares = shares[len(shares) - (count - 1):] if count > 1 else []
+        shares.append(max(0.0, 1 - sum(shares)))
+        return Weighted(list(enumerate(shares)))
+
+    def _invite_rate(self, index: int) -> float:
+        if index == len(self.rules) - 1:
+            return LOWEST_INVITE_RATE
+        return INVITE_RATES[index] if index < len(INVITE_RATES) else LOWEST_INVITE_RATE
+
+    def figures(self, target: int) -> tuple[int, int, int]:
+        """Assets and contribution (cents) and trades that land in ``target`` (an index).
+
+        At least one measure stays below the next higher tier's threshold, so the client
+        does not qualify higher; the others may exceed it, as real figures do."""
+        rng = self.rng
+        rule = self.rules[target]
+        lo = (rule.min_assets, rule.min_contribution, rule.min_trades)
+        if target == 0:
+            base = lo[0] or 1_000_000_000
+            assets = lo[0] + int(base * min(rng.paretovariate(1.5) - 1, 20))
+            contribution = max(lo[1], int(assets * rng.uniform(0.008, 0.02)))
+            trades = lo[2] + int(rng.expovariate(1 / (lo[2] + 10)))
+            return assets, contribution, trades
+        upper = self.rules[target - 1]
+        hi = (upper.min_assets, upper.min_contribution, upper.min_trades)
+        can_fail = [m for m in range(3) if hi[m] > lo[m]]
+        failing = _FAILING_MEASURE.pick(rng)
+        if can_fail and failing not in can_fail:
+            failing = _pick(rng, can_fail)
+
+        def measure(m: int, natural: int | None = None) -> int:
+            if hi[m] <= lo[m]:
+                return lo[m] if natural is None else max(lo[m], natural)
+            if m == failing:
+                if natural is not None and lo[m] <= natural < hi[m]:
+                    return natural
+                return lo[m] + int((hi[m] - lo[m]) * rng.random() ** 1.4)
+            if natural is not None and natural >= lo[m]:
+                return natural
+            value = lo[m] + int((hi[m] - lo[m]) * rng.random() ** 1.2)
+            if rng.random() < 0.25:  # strong on this measure, held back by another
+                value = hi[m] + int(hi[m] * 0.5 * rng.random())
+            return value
+
+        assets = measure(0)
+        contribution = measure(1, int(assets * rng.uniform(0.004, 0.015)))
+        trades = measure(2)
+        return assets, contribution, trades
+
+    # events -----------------------------------------------------------------------------
+
+    def event_rows(self, first_id: int, count: int, clients: int) -> list[dict[str, Any]]:
+        """Events of every kind and status; their invitations are handed out per client."""
+        rng, now = self.rng, self.now
+        kinds = list(_EVENT_SHAPE)
+        fixed_status = ("done", "open", "planned", "cancelled", "done", "done")
+        rows = []
+        for i in range(count):
+            kind = kinds[i] if i < len(kinds) else _EVENT_KIND.pick(rng)
+            status = fixed_status[i] if i < len(fixed_status) else _EVENT_STATUS.pick(rng)
+            hour, hours, (cap_lo, cap_hi), (cost_lo, cost_hi) = _EVENT_SHAPE[kind]
+            offset = {"done": (-720, -7), "open": (5, 45), "planned": (45, 200),
+                      "cancelled": (-300, 60)}[status]
+            day = (now + timedelta(days=rng.uniform(*offset))).date()
+            starts = datetime(day.year, day.month, day.day) + timedelta(hours=hour - 8)
+            capacity = cap_lo + 5 * _below(rng, (cap_hi - cap_lo) // 5 + 1)
+            local = starts + timedelta(hours=8)
+            title = _pick(rng, N.EVENT_TITLES[kind]).format(
+                year=local.year, season=N.SEASONS[local.month - 1],
+                city=_pick(rng, N.COMPANY_CITIES))
+            rows.append({
+                "id": first_id + i,
+                "title": title,
+                "kind": kind,
+                "status": status,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=hours),
+                "location": _pick(rng, N.EVENT_LOCATIONS[kind]),
+                "capacity": capacity,
+                "budget": _money(capacity * _randint(rng, cost_lo, cost_hi) * 100),
+                "organizer_id": _pick(rng, self.workers) if self.workers else None,
+                "description": N.EVENT_DESCRIPTIONS[kind],
+                "version_id": 1,
+            })
+            room = capacity if status == "planned" else int(capacity * 1.3)
+            self.events.append(_EventSlot(first_id + i, kind, status, starts, room))
+        self._plan_invitations(clients)
+        return rows
+
+    def _plan_invitations(self, clients: int) -> None:
+        """Who may be invited where (appreciation events are for the top tiers), and how
+        many invitations per client keep events near capacity."""
+        tiers = len(self.rules)
+        for index in range(tiers):
+            vip = index <= 1 or tiers < 3
+            pairs = [(e, float(e.room)) for e in self.events if vip or e.kind != "appreciation"]
+            self.event_pickers.append(Weighted(pairs) if pairs else None)
+        if not clients or not self.target:
+            return
+        weights = self.target.cumulative
+        shares = [(weights[i] - (weights[i - 1] if i else 0)) / self.target.total
+                  for i in range(tiers)]
+        mean_rate = sum(self._invite_rate(i) * share for i, share in enumerate(shares))
+        wanted = min(0.9 * sum(e.room for e in self.events), 0.5 * clients)
+        self.invite_factor = wanted / (clients * mean_rate) if mean_rate else 0.0
+
+    def attendance_rows(self, client_id: int, tier: int | None,
+                        created_at: datetime) -> list[dict[str, Any]]:
+        rng = self.rng
+        if tier is None or tier >= len(self.event_pickers) or not self.event_pickers[tier]:
+            return []
+        expected = self._invite_rate(tier) * self.invite_factor
+        count = int(expected) + (rng.random() < expected - int(expected))
+        if not count:
+            return []
+        picker = self.event_pickers[tier]
+        assert picker is not None
+        seen: set[int] = set()
+        rows = []
+        for _ in range(count):
+            event = picker.pick(rng)
+            if event.id in seen or event.room <= 0 or event.starts_at <= created_at:
+                continue
+            seen.add(event.id)
+            event.room -= 1
+            status = _ATTENDANCE[event.status].pick(rng)
+            score = text = None
+            if status == "attended" and rng.random() < 0.75:
+                score = _FEEDBACK.pick(rng)
+                if rng.random() < 0.5:
+                    text = _pick(rng, N.EVENT_FEEDBACK)
+            rows.append({"event_id": event.id, "client_id": client_id, "status": status,
+                         "feedback_score": score, "feedback_text": text})
+        return rows
+
+    # clients ----------------------------------------------------------------------------
+
+    def batch(self, first_id: int, count: int, first_position: int,
+              complaint_positions: set[int]) -> dict[str, list[dict[str, Any]]]:
+        """Rows for clients ``first_id`` .. ``first_id + count - 1`` and their history."""
+        out: dict[str, list[dict[str, Any]]] = {
+            "clients": [], "visits": [], "attendances": [], "complaints": [], "tier_changes": [],
+        }
+        for i in range(count):
+            client = self.client_row(first_id + i)
+            out["clients"].append(client)
+            tier = client.pop("_tier")
+            out["visits"].extend(client.pop("_visits"))
+            out["tier_changes"].extend(client.pop("_history"))
+            out["attendances"].extend(
+                self.attendance_rows(client["id"], tier, client["created_at"]))
+            if first_position + i in complaint_positions:
+                out["complaints"].append(self.complaint_row(client))
+        return out
+
+    def client_row(self, client_id: int) -> dict[str, Any]:
+        """One client, with its visits and tier history under private keys."""
+        rng, now = self.rng, self.now
+        kind = _KIND.pick(rng)
+        target = self.target.pick(rng) if self.target else 0
+        lowest = target == len(self.rules) - 1
+        status = _STATUS_LOWEST.pick(rng) if lowest else _STATUS_HIGHER.pick(rng)
+
+        region = _pick(rng, N.REGIONS)
+        home = region if rng.random() < 0.6 else _pick(rng, N.REGIONS)
+        gender = birth = id_no = occupation = None
+        notes = _pick(rng, N.CLIENT_NOTES) if rng.random() < 0.1 else None
+        earliest = self.twelve_years_ago
+        if kind == "individual":
+            male = rng.random() < 0.55
+            who = person_name(rng, male)
+            name = who.name
+            gender = "male" if male else "female"
+            birth = birth_date(rng)
+            id_no = id_number(rng, region[0], birth, male)
+            age = now.year - birth.year
+            occupation = (N.RETIRED if age >= 60 and rng.random() < 0.7
+                          else _OCCUPATIONS.pick(rng))
+            mail = email(rng, who, birth.year) if rng.random() < 0.8 else None
+            earliest = max(earliest, datetime(birth.year + 18, birth.month, min(birth.day, 28)))
+        else:
+            who = person_name(rng, rng.random() < 0.6)
+            name = company_name(rng, kind)
+            mail = email(rng, who)
+            notes = f"联系人：{who.name}（{_pick(rng, N.CONTACT_TITLES)}）"
+        phone = mobile(rng)
+
+        latest = self.week_ago
+        if status == "prospect":
+            earliest = max(earliest, self.year_ago)
+        created_at = _office_time(rng, min(earliest, latest - DAY), latest)
+
+        if status in ("prospect", "closed") and self.rules and self.rules[-1].admits(0, 0, 0):
+            assets = contribution = trades = 0
+        elif self.rules:
+            assets, contribution, trades = self.figures(target)
+        else:
+            assets, contribution, trades = 0, 0, 0
+        tier = qualifying_tier(self.rules, assets, contribution, trades)
+        rule = self.rules[tier] if tier is not None else None
+        interval = timedelta(days=rule.interval_days if rule else 365)
+
+        risk = risk_at = None
+        if status != "prospect" or rng.random() < 0.5:
+            risk = _RISK.pick(rng)
+            risk_at = _office_time(rng, max(created_at, self.three_years_ago), now)
+
+        advisor = _pick(rng, self.advisors) if self.advisors else None
+        # Callbacks fall due every ``interval``; about a quarter of clients are overdue.
+        window = now - interval * 1.3
+        if window > created_at:
+            last_callback = _office_time(rng, window, now)
+        else:
+            last_callback = _office_time(rng, created_at + HOUR,
+                                         min(now, created_at + WEEK))
+        next_due = last_callback + interval
+
+        history, tier_changed_at = self.history_rows(client_id, tier, created_at)
+        locked = rng.random() < LOCKED_SHARE
+        row: dict[str, Any] = {
+            "id": client_id,
+            "code": f"C{client_id:08d}",
+            "name": name,
+            "kind": kind,
+            "status": status,
+            "gender": gender,
+            "birth_date": birth,
+            "phone": phone,
+            "email": mail,
+            "address": address(rng, home),
+            "occupation": occupation,
+            "id_number": id_no,
+            "risk_profile": risk,
+            "risk_assessed_at": risk_at,
+            "assets": _money(assets),
+            "annual_contribution": _money(contribution),
+            "trades_12m": trades,
+            "tier_id": rule.id if rule else None,
+            "tier_locked": locked,
+            "tier_lock_reason": _pick(rng, N.TIER_LOCK_REASONS) if locked else None,
+            "tier_changed_at": tier_changed_at or created_at,
+            "advisor_id": advisor,
+            "last_callback_at": last_callback,
+            "next_callback_due": next_due,
+            "notes": notes,
+            "created_at": created_at,
+            "updated_at": max(last_callback, tier_changed_at or created_at, risk_at or created_at),
+            "version_id": 1,
+            "_tier": tier,
+            "_history": history,
+        }
+        row["_visits"] = self.visit_rows(client_id, kind, advisor, created_at, last_callback,
+                                         next_due)
+        return row
+
+    def history_rows(self, client_id: int, tier: int | None,
+                     created_at: datetime) -> tuple[list[dict[str, Any]], datetime | None]:
+        """For a few clients, one or two earlier tier moves ending in the current tier."""
+        rng, now = self.rng, self.now
+        if (rng.random() >= HISTORY_SHARE or tier is None or len(self.rules) < 2
+                or now - created_at < 2 * MONTH):
+            return [], None
+        last = len(self.rules) - 1
+
+        def neighbour(index: int) -> int:
+            if index == 0:
+                return 1
+            if index == last:
+                return last - 1
+            return index + 1 if rng.random() < 0.6 else index - 1
+
+        path = [neighbour(tier)]
+        if rng.random() < 0.3:
+            path.insert(0, neighbour(path[0]))
+        path.append(tier)
+        changed_last = _office_time(rng, created_at + MONTH, now)
+        moments = [changed_last]
+        if len(path) == 3:
+            moments.insert(0, _office_time(rng, created_at + DAY, changed_last - DAY))
+        rows = []
+        for (before, after), moment in zip(zip(path, path[1:], strict=False), moments,
+                                           strict=True):
+            manual = rng.random() < 0.2
+            rows.append({
+                "client_id": client_id,
+                "from_tier_id": self.rules[before].id,
+                "to_tier_id": self.rules[after].id,
+                "reason": "manual" if manual else "recalculation",
+                "changed_at": moment,
+                "changed_by_id": _pick(rng, self.managers) if manual and self.managers else None,
+            })
+        return rows, changed_last
+
+    def visit_rows(self, client_id: int, kind: str, advisor: int | None, created_at: datetime,
+                   last_callback: datetime, next_due: datetime) -> list[dict[str, Any]]:
+        """The done visit that was the last callback, plus earlier and planned ones."""
+        rng, now = self.rng, self.now
+        rows = []
+
+        def staff() -> int | None:
+            if advisor is not None and rng.random() < 0.85:
+                return advisor
+            return _pick(rng, self.workers) if self.workers else None
+
+        def purpose(moment: datetime) -> str:
+            if moment - created_at < MONTH:
+                return "new_client_callback"
+            chosen = _CALLBACK_PURPOSE.pick(rng)
+            if chosen == "birthday_greeting" and kind != "individual":
+                return "holiday_greeting"
+            return chosen
+
+        def done(moment: datetime, why: str) -> dict[str, Any]:
+            return {
+                "client_id": client_id, "staff_id": staff(), "channel": _CHANNEL.pick(rng),
+                "purpose": why, "status": "done",
+                "scheduled_for": moment - timedelta(minutes=_below(rng, 240)),
+                "completed_at": moment,
+                "satisfaction": _SCORE.pick(rng) if rng.random() < 0.8 else None,
+                "summary": _pick(rng, N.VISIT_SUMMARIES[why]),
+            }
+
+        rows.append(done(last_callback, purpose(last_callback)))
+        for _ in range(_EXTRA_VISITS.pick(rng)):
+            status = _VISIT_STATUS.pick(rng)
+            if status == "done" and last_callback - created_at > 2 * HOUR:
+                moment = _office_time(rng, created_at, last_callback - HOUR)
+                rows.append(done(moment, purpose(moment)))
+                continue
+            if status == "done":
+                status = "planned"
+            summary = None
+            if status == "planned":
+                why = _CALLBACK_PURPOSE.pick(rng)
+                when = (next_due if why == "scheduled_callback" and next_due > now
+                        else _office_time(rng, now, now + 2 * MONTH))
+            else:
+                why = purpose(now)
+                end = now if status == "missed" else now + MONTH
+                when = _office_time(rng, created_at, end)
+                summary = _pick(rng, N.VISIT_SUMMARIES[status])
+            if why == "birthday_greeting" and kind != "individual":
+                why = "holiday_greeting"
+            rows.append({
+                "client_id": client_id, "staff_id": staff(), "channel": _CHANNEL.pick(rng),
+                "purpose": why, "status": status, "scheduled_for": when,
+                "completed_at": None, "satisfaction": None, "summary": summary,
+            })
+        return rows
+
+    # complaints -------------------------------------------------------------------------
+
+    def complaint_row(self, client: dict[str, Any]) -> dict[str, Any]:
+        """A complaint whose filled-in fields match how far its workflow has got."""
+        rng, now = self.rng, self.now
+        made = self.complaints_made
+        self.complaints_made += 1
+        status = (COMPLAINT_STATUSES[made] if made < len(COMPLAINT_STATUSES)
+                  else _COMPLAINT_STATUS.pick(rng))
+        stage = COMPLAINT_STATUSES.index(status)
+        created_at: datetime = client["created_at"]
+        if status == "closed":
+            start = max(created_at + DAY, self.three_years_ago)
+            received = _office_time(rng, min(start, now - 2 * DAY), now - 2 * DAY)
+        else:
+            received = _office_time(rng, max(created_at, now - 20 * DAY), now)
+        category = _COMPLAINT_CATEGORY.pick(rng)
+        row: dict[str, Any] = {
+            "reference": self.next_reference(received.year),
+            "client_id": client["id"],
+            "channel": _COMPLAINT_CHANNEL.pick(rng),
+            "received_at": received,
+            "category": category,
+            "severity": None, "department": None, "assignee_id": None, "due_at": None,
+            "status": status,
+            "description": _pick(rng, N.COMPLAINT_DESCRIPTIONS[category]),
+            "findings": None, "resolution": None, "root_cause": None, "satisfaction": None,
+            "closed_at": None, "closed_by_id": None, "reopened_count": 0, "version_id": 1,
+        }
+        if stage >= 1:
+            severity = _SEVERITY.pick(rng)
+            row["severity"] = severity
+            row["department"] = _pick(rng, N.DEPARTMENTS)
+            row["assignee_id"] = _pick(rng, self.workers) if self.workers else None
+            row["due_at"] = received + timedelta(days=SEVERITY_DAYS[severity])
+        if stage >= 2:
+            row["findings"] = _pick(rng, N.COMPLAINT_FINDINGS[category])
+        if stage >= 3:
+            row["resolution"] = _pick(rng, N.COMPLAINT_RESOLUTIONS[category])
+        if status == "closed":
+            took = timedelta(hours=rng.uniform(2, 24 * 1.3 * SEVERITY_DAYS[row["severity"]]))
+            row["closed_at"] = min(received + took, now)
+            row["root_cause"] = _pick(rng, N.ROOT_CAUSES[category])
+            row["satisfaction"] = _SCORE.pick(rng)
+            closer = row["assignee_id"] if rng.random() < 0.5 else None
+            if closer is None and self.managers:
+                closer = _pick(rng, self.managers)
+            row["closed_by_id"] = closer
+            row["reopened_count"] = 1 if rng.random() < 0.03 else 0
+        return row
+
+    def next_reference(self, year: int) -> str:
+        """``CP-YYYY-NNNNNN`` after the highest number already used that year."""
+        self.references[year] += 1
+        return f"CP-{year}-{self.references[year]:06d}"
+
+
+def _highest_reference(session: Session, year: int) -> int:
+    prefix = f"CP-{year}-"
+    highest = session.scalar(sa.select(sa.func.max(Complaint.reference)).where(
+        Complaint.reference.like(prefix + "%"),
+        sa.func.length(Complaint.reference) == len(prefix) + 6,
+    ))
+    try:
+        return int(highest[len(prefix):]) if highest else 0
+    except ValueError:
+        return 0
+
+
+def _max_id(session: Session, table: sa.Table) -> int:
+    return session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0
+
+
+def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(sa.insert(table), rows)
+
+
+def _advance_sequence(session: Session, table: sa.Table) -> None:
+    """PostgreSQL only: move the id sequence past the ids assigned here."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(sa.text(
+        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+        f"(SELECT max(id) FROM {table.name}))"
+    ))
+
+
+def _avoid_taken_codes(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Codes follow the id, but someone may have typed such a code by hand; skip those."""
+    table = Client.__table__
+    first, last = rows[0]["code"], rows[-1]["code"]
+    taken = set(session.scalars(sa.select(table.c.code).where(table.c.code.between(first, last))))
+    if not taken:
+        return
+    for row in rows:
+        code, suffix = row["code"], 0
+        while code in taken:
+            suffix += 1
+            code = f"{row['code']}-{suffix}"
+        row["code"] = code
+        taken.add(code)
+
+
+def generate(
+    session: Session,
+    *,
+    clients: int,
+    random_seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Add ``clients`` demo clients with visits, events, attendance, complaints and tier
+    history; returns row counts per kind. The caller commits.
+
+    The same ``random_seed`` and ``now`` on the same database state give the same rows.
+    ``progress(k)`` is told after each batch how many more clients were written."""
+    rng = random.Random(random_seed)
+    demo = _Demo(session, rng, _naive_utc(now))
+    counts = {"clients": 0, "visits": 0, "events": 0, "attendances": 0, "complaints": 0,
+              "tier_changes": 0}
+    if clients <= 0:
+        return counts
+    session.flush()
+
+    client_table: sa.Table = Client.__table__  # type: ignore[assignment]
+    event_table: sa.Table = Event.__table__  # type: ignore[assignment]
+    event_count = min(clients, clients // CLIENTS_PER_EVENT + MIN_EVENTS)
+    events = demo.event_rows(_max_id(session, event_table) + 1, event_count, clients)
+    _insert(session, event_table, events)
+    _advance_sequence(session, event_table)
+    counts["events"] = len(events)
+
+    wanted = max(min(clients, len(COMPLAINT_STATUSES)), round(clients * COMPLAINT_SHARE))
+    complaint_positions = set(rng.sample(range(clients), wanted))
+    first_id = _max_id(session, client_table) + 1
+    tables = {"visits": Visit.__table__, "attendances": EventAttendance.__table__,
+              "complaints": Complaint.__table__, "tier_changes": TierChange.__table__}
+
+    def build(start: int) -> dict[str, list[dict[str, Any]]]:
+        size = min(BATCH_SIZE, clients - start)
+        return demo.batch(first_id + start, size, start, complaint_positions)
+
+    # One worker builds the next batch while this thread writes the current one: the
+    # database (and the driver, outside the GIL) works while Python generates. Batches
+    # are still built one after another from one random stream, so output is unchanged.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed") as worker:
+        pending = worker.submit(build, 0)
+        for start in range(0, clients, BATCH_SIZE):
+            rows = pending.result()
+            if start + BATCH_SIZE < clients:
+                pending = worker.submit(build, start + BATCH_SIZE)
+            _avoid_taken_codes(session, rows["clients"])
+            _insert(session, client_table, rows["clients"])
+            for name, table in tables.items():
+                _insert(session, table, rows[name])  # type: ignore[arg-type]
+                counts[name] += len(rows[name])
+            counts["clients"] += len(rows["clients"])
+            if progress is not None:
+                progress(len(rows["clients"]))
+    _advance_sequence(session, client_table)
+    return counts

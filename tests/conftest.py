@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from jinja2 import BytecodeCache
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -24,6 +25,23 @@ from seed.tiers import ensure_default_tiers
 PASSWORD = "correct-horse-battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                      r'name="csrf_token" value="([^"]+)"')
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the many apps a run builds (one per test)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +78,11 @@ def app(database_url: str, database_server: str | None, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DEMO_PASSWORD": PASSWORD,
+        # The same scheme at a lower work factor: thousands of log-ins per run.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     })
     app.instance_path = str(tmp_path / "instance")
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         if database_server is None:
             db.create_all()
