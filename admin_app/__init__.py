@@ -10,7 +10,7 @@ from flask import Flask, redirect, url_for
 
 from . import i18n, security
 from .config import load_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .views import build_admin
 
     app.register_blueprint(auth.bp)
+    app.session_interface = auth.SecureWhenHttpsSession()
     build_admin(app)
     cli.init_app(app)
 

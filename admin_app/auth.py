@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -12,7 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from .extensions import db, login_manager
+from .extensions import db, limiter, login_manager
 from .models import User
 from .services import accounts
 
@@ -28,12 +40,31 @@ class LoginForm(FlaskForm):
     )
 
 
+class SecureWhenHttpsSession(SecureCookieSessionInterface):
+    """Session cookie marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or (
+            has_request_context() and request.is_secure)
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(reference: str) -> User | None:
+    user_id, _, fingerprint = reference.partition(":")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except ValueError:
         return None
+    if user is None or not user.is_active or fingerprint != user.session_fingerprint():
+        return None
+    return user
+
+
+def refused_message() -> str:
+    return _("Invalid user name or password. After %(n)d failed attempts in a row an account "
+             "is locked for %(minutes)d minutes.",
+             n=current_app.config["LOGIN_MAX_FAILURES"],
+             minutes=current_app.config["LOGIN_LOCK_MINUTES"])
 
 
 def safe_next(target: str | None) -> str | None:
@@ -47,19 +78,25 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               error_message=lambda: _("Too many log-in attempts from your address. "
+                                       "Wait a minute and try again."))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(
-            db.session, form.username.data.strip(), form.password.data, ip=request.remote_addr
+            db.session, form.username.data.strip(), form.password.data, ip=request.remote_addr,
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
         )
         db.session.commit()
         if user is not None:
+            session.clear()  # a fresh session for the new user: no fixation
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
-        flash(_("Invalid user name or password."), "error")
+        flash(refused_message(), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -70,5 +107,6 @@ def logout():
                                ip=request.remote_addr)
         db.session.commit()
     logout_user()
+    session.clear()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -6,6 +6,7 @@ the same rules; form validation is the friendly first line, the database the las
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -113,6 +114,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The session's user reference: id plus a fingerprint of the password hash, so
+        that changing the password ends every session made with the old one."""
+        return f"{self.id}:{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -247,8 +256,12 @@ class Visit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(fk("client.id", "CASCADE"), index=True)
     staff_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
-    channel: Mapped[VisitChannel] = mapped_column(enum_type(VisitChannel, "visit_channel"), index=True)
-    purpose: Mapped[VisitPurpose] = mapped_column(enum_type(VisitPurpose, "visit_purpose"), index=True)
+    channel: Mapped[VisitChannel] = mapped_column(
+        enum_type(VisitChannel, "visit_channel"), index=True
+    )
+    purpose: Mapped[VisitPurpose] = mapped_column(
+        enum_type(VisitPurpose, "visit_purpose"), index=True
+    )
     status: Mapped[VisitStatus] = mapped_column(
         enum_type(VisitStatus, "visit_status"), index=True, default=VisitStatus.planned
     )

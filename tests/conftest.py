@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from jinja2 import BytecodeCache
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 from sqlalchemy.engine import make_url
 
 from admin_app import create_app

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, User
 
-from .conftest import PASSWORD, csrf_token
+from .conftest import PASSWORD, Browser, csrf_token
 
 
 def admin_routes(app) -> list[tuple[str, str]]:
@@ -97,8 +97,9 @@ def test_logout_is_post_only_with_csrf(as_role):
     assert staff.get("/admin/").status_code in (302, 303)
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "http://evil.example/", "javascript:alert(1)",
-                                    "/\\evil.example"])
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "http://evil.example/", "javascript:alert(1)", "/\\evil.example",
+])
 def test_next_parameter_only_follows_local_paths(browser, users, target):
     page = browser.get("/login")
     response = browser.client.post(f"/login?next={target}", data={
@@ -112,3 +113,76 @@ def test_next_parameter_follows_local_path(browser, users):
     response = browser.client.post("/login?next=/admin/visit/", data={
         "username": "staff", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
     assert response.headers["Location"] == "/admin/visit/"
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(app, browser, users):
+    from datetime import UTC, datetime, timedelta
+
+    for _ in range(5):
+        response = browser.login("staff", "wrong-password")
+    assert "locked for 15 minutes" in response.text
+    right = browser.login("staff")  # even the right password, while locked
+    assert right.status_code == 200
+    assert browser.get("/admin/").status_code in (302, 303)
+    unknown = browser.login("nobody-at-all", "wrong-password")
+    assert _flash(unknown.text) == _flash(right.text)  # nothing tells the two apart
+    with app.app_context():
+        user = db.session.get(User, users["staff"])
+        assert user.locked_until - datetime.now(UTC) > timedelta(minutes=14)
+        user.locked_until = datetime.now(UTC) - timedelta(seconds=1)  # time passes
+        db.session.commit()
+    assert browser.login("staff").status_code in (302, 303)
+    with app.app_context():
+        assert db.session.get(User, users["staff"]).failed_logins == 0
+
+
+def _flash(html: str) -> str:
+    import re
+
+    match = re.search(r'class="alert alert-danger"[^>]*>(.*?)</div>', html, re.S)
+    return match.group(1).strip() if match else ""
+
+
+def test_login_is_rate_limited_per_address(app, browser, users):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    for _ in range(3):
+        assert browser.login("nobody", "x").status_code == 200
+    limited = browser.login("staff")
+    assert limited.status_code == 429
+    assert "Too many log-in attempts" in limited.text
+    other_address = Browser(app.test_client())
+    page = other_address.client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    response = other_address.client.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                                         data={"username": "staff", "password": PASSWORD,
+                                               "csrf_token": csrf_token(page.text)})
+    assert response.status_code in (302, 303)
+
+
+def test_session_cookie_flags(app, browser, users):
+    response = browser.login("staff")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    https = Browser(app.test_client())
+    page = https.client.get("/login", base_url="https://localhost")
+    secure = https.client.post("/login", base_url="https://localhost",
+                               headers={"Referer": "https://localhost/login"}, data={
+        "username": "staff", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
+    assert "Secure" in secure.headers["Set-Cookie"]
+
+
+def test_password_change_ends_other_sessions(app, as_role, users):
+    staff = as_role("staff")
+    assert staff.get("/admin/").status_code == 200
+    with app.app_context():
+        db.session.get(User, users["staff"]).set_password("a-brand-new-pass-1")
+        db.session.commit()
+    assert staff.get("/admin/").status_code in (302, 303)
+
+
+def test_logout_clears_the_session(app, as_role):
+    staff = as_role("staff")
+    with staff.client.session_transaction() as before:
+        assert "_user_id" in before
+    staff.post_form("/logout", {}, token_url="/admin/")
+    with staff.client.session_transaction() as after:
+        assert "_user_id" not in after and "lang" not in after
