@@ -6,6 +6,8 @@ change a cell here and the behaviour changes everywhere. Anything not named is r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .enums import Role
 
 STAFF, SUPERVISOR, ADMIN = Role.staff, Role.supervisor, Role.admin
@@ -47,3 +49,35 @@ def can(role: Role | str | None, resource: str, capability: str) -> bool:
     except ValueError:
         return False
     return role in MATRIX.get(resource, {}).get(capability, NOBODY)
+
+
+# --- field masking -----------------------------------------------------------------------
+
+
+def mask_middle(value: str, keep_start: int = 3, keep_end: int = 4) -> str:
+    """``11010519491231002X`` -> ``110***********002X``; short values are fully hidden."""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+def mask_email(value: str) -> str:
+    """``zhang.wei@example.com`` -> ``z***@example.com``."""
+    local, at, domain = value.partition("@")
+    if not at:
+        return mask_middle(value)
+    return f"{local[:1]}***@{domain}"
+
+
+# Columns shown masked to roles without ``see_pii`` on the resource.
+MASKED_FIELDS: dict[str, dict[str, Callable[[str], str]]] = {
+    "client": {"id_number": mask_middle, "phone": mask_middle, "email": mask_email},
+    "user": {"email": mask_email},
+}
+
+
+def masked_fields(role: Role | str | None, resource: str) -> dict[str, Callable[[str], str]]:
+    """The maskers to apply for ``role`` on ``resource`` (empty when it may see everything)."""
+    if can(role, resource, "see_pii"):
+        return {}
+    return MASKED_FIELDS.get(resource, {})

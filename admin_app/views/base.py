@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,7 +34,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..enums import LabelledEnum
 from ..extensions import db
-from ..permissions import can
+from ..permissions import MASKED_FIELDS, can, masked_fields
 from ..services import audit
 
 # Flask-Admin endpoint -> the capability it needs. Endpoints not listed are refused.
@@ -188,6 +189,19 @@ class SecureModelView(SecureMixin, ModelView):
 
     def __init__(self, database: Any, **kwargs: Any) -> None:
         super().__init__(self.record_model, database, **kwargs)
+        self._check_declarations()
+
+    def _check_declarations(self) -> None:
+        """Start-up check: a column that may be masked can't be a filter or a sort key,
+        or a role that sees it masked could still probe its value."""
+        maskable = set(MASKED_FIELDS.get(self.resource, ()))
+        declared = {getattr(f, "key", None) or getattr(getattr(f, "column", None), "key", f)
+                    for f in (self.column_filters or ())}
+        declared |= {s if isinstance(s, str) else s[0] for s in self.column_sortable_list or ()}
+        clash = maskable & declared
+        if clash:
+            raise TypeError(f"{type(self).__name__}: masked columns {sorted(clash)} "
+                            "must not be filters or sort keys")
 
     # Custom actions name the capability they need; actions not named here are refused.
     action_capabilities: ClassVar[dict[str, str]] = {"delete": "delete"}
@@ -240,6 +254,56 @@ class SecureModelView(SecureMixin, ModelView):
     # Flask-Admin's own export loads every row into memory; it stays off until the
     # streaming export replaces it.
     can_export = False
+
+    # --- masking -----------------------------------------------------------------------
+
+    def masked_fields(self) -> dict[str, Any]:
+        """Maskers for the current user's role; none outside a request."""
+        if not has_request_context():
+            return {}
+        return masked_fields(role_of_current_user(), self.resource)
+
+    def _masked(self, model: Any, name: str) -> Any:
+        value = getattr(model, name, None)
+        return self.masked_fields()[name](value) if value else value
+
+    @pass_context
+    def get_list_value(self, context: Any, model: Any, name: str) -> Any:
+        if name in self.masked_fields():
+            return self._masked(model, name)
+        return super().get_list_value(context, model, name)
+
+    @pass_context
+    def get_detail_value(self, context: Any, model: Any, name: str) -> Any:
+        if name in self.masked_fields():
+            return self._masked(model, name)
+        return super().get_detail_value(context, model, name)
+
+    @property
+    def _search_fields(self) -> list[Any] | None:
+        """Searchable columns, less those the current role sees masked."""
+        hidden = self.masked_fields()
+        fields = self.__dict__.get("_all_search_fields")
+        if not hidden or not fields:
+            return fields  # the stored list itself: Flask-Admin appends to it at start-up
+        return [(field, path) for field, path in fields if field.key not in hidden]
+
+    @_search_fields.setter
+    def _search_fields(self, value: list[Any] | None) -> None:
+        self.__dict__["_all_search_fields"] = value
+
+    def edit_form(self, obj: Any = None) -> Any:
+        """Masked fields are shown masked and read-only, and never written back."""
+        form = super().edit_form(obj)
+        for name in self.masked_fields():
+            if name not in form:
+                continue
+            if request.method == "POST":
+                del form[name]
+            else:
+                form[name].data = self._masked(obj, name)
+                form[name].render_kw = {**(form[name].render_kw or {}), "readonly": True}
+        return form
 
     # --- reading -----------------------------------------------------------------------
 
