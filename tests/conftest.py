@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from html.parser import HTMLParser
 from collections.abc import Iterator
 
 import pytest
@@ -204,3 +205,48 @@ def sample(app, users) -> dict[str, int]:
         db.session.commit()
         return {"client": client.id, "event": event.id, "visit": visit.id,
                 "complaint": complaint.id, "tier": gold.id, "user": users["staff"]}
+
+
+class _FormParser(HTMLParser):
+    """Collects what a browser would submit from a page's form fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.values[name] = a.get("value") or "y"
+            elif kind not in ("submit", "button"):
+                self.values[name] = a.get("value") or ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def form_values(html: str) -> dict[str, str]:
+    parser = _FormParser()
+    parser.feed(html)
+    parser.values.pop("csrf_token", None)
+    return parser.values

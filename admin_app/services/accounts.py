@@ -99,13 +99,6 @@ def record_logout(session: Session, user: User, *, ip: str | None = None) -> Non
     audit.record(session, action="logout", entity="user", entity_id=user.id, actor=user, ip=ip)
 
 
-def active_admins(session: Session) -> int:
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(User)
-        .where(User.role == Role.admin, User.is_active.is_(True))
-    ) or 0
-
-
 def check_admin_remains(session: Session, user: User) -> None:
     """Refuse a change that would leave no active admin (call after applying it, pre-commit)."""
     state = sa.inspect(user)

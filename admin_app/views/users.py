@@ -1,23 +1,47 @@
-"""User accounts, for admins."""
+"""User accounts, for admins: create, set role and department, deactivate, reset password."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from ..extensions import db
 from ..forms.validators import Email
 from ..models import User
+from ..services import accounts
 from .base import SecureModelView
 from .labels import COLUMN_LABELS
 
 
+class PasswordPolicy:
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return
+        username = form.username.data if "username" in form else ""
+        try:
+            accounts.check_password_policy(field.data, username=username or "")
+        except accounts.AccountError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def password_field(required: bool) -> PasswordField:
+    first = InputRequired(message=_l("Set a password for the new user.")) if required \
+        else Optional()
+    return PasswordField(
+        _l("Password"),
+        validators=[first, PasswordPolicy()],
+        description=None if required else _l("Leave blank to keep the current password."),
+    )
+
+
 class UserView(SecureModelView):
     resource = "user"
-
     record_model = User
+    action_capabilities: dict[str, str] = {}
 
-    column_list = ("username", "full_name", "role", "department", "is_active", "last_login_at")
+    column_list = ("username", "full_name", "role", "department", "is_active", "locked_until",
+                   "last_login_at")
     column_details_list = ("username", "full_name", "email", "role", "department", "locale",
                            "is_active", "failed_logins", "locked_until", "last_login_at",
                            "created_at")
@@ -28,20 +52,21 @@ class UserView(SecureModelView):
     column_labels = COLUMN_LABELS
     form_columns = ("username", "full_name", "email", "role", "department", "is_active",
                     "password")
-    form_extra_fields = {
-        "password": PasswordField(
-            _l("Password"),
-            validators=[Optional(), Length(min=10, message=_l("Use at least 10 characters."))],
-            description=_l("Leave blank to keep the current password."),
-        )
-    }
+    form_extra_fields = {"password": password_field(required=False)}
     form_args = {"email": {"validators": [Email()]}}
+
+    def get_create_form(self):
+        form_class = super().get_create_form()
+        return type(form_class.__name__, (form_class,), {"password": password_field(True)})
 
     def on_model_change(self, form, model, is_created):
         if form.password.data:
             model.set_password(form.password.data)
-        elif is_created:
-            from wtforms.validators import ValidationError
-
-            raise ValidationError(_l("Set a password for the new user."))
+            model.failed_logins = 0
+            model.locked_until = None  # a reset password also lifts a lock-out
+        if not is_created:
+            try:
+                accounts.check_admin_remains(db.session, model)
+            except accounts.AccountError as exc:
+                raise ValidationError(str(exc)) from exc
         super().on_model_change(form, model, is_created)

@@ -1,0 +1,90 @@
+"""User management by admins: create, change role, deactivate, reset password, and the
+last active admin can't be demoted or deactivated."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from admin_app.extensions import db
+from admin_app.models import User
+
+from .conftest import form_values
+
+
+def user_form(browser, user_id: int) -> dict[str, str]:
+    return form_values(browser.get(f"/admin/user/edit/?id={user_id}").text)
+
+
+def test_admin_changes_role_and_department(app, as_role, users):
+    admin = as_role("admin")
+    data = {**user_form(admin, users["staff"]), "role": "supervisor",
+            "department": "Wealth Management"}
+    response = admin.post_form(f"/admin/user/edit/?id={users['staff']}", data)
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, users["staff"])
+        assert (user.role, user.department) == ("supervisor", "Wealth Management")
+
+
+def test_deactivated_user_is_logged_out_and_cannot_log_in(app, as_role, browser, users):
+    staff = as_role("staff")
+    admin = as_role("admin")
+    data = user_form(admin, users["staff"])
+    del data["is_active"]
+    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
+    assert staff.get("/admin/").status_code in (302, 303)
+    assert browser.login("staff").status_code == 200
+
+
+def test_reset_password_lifts_lock_and_ends_sessions(app, as_role, browser, users):
+    from datetime import UTC, datetime, timedelta
+
+    staff = as_role("staff")
+    with app.app_context():
+        db.session.get(User, users["staff"]).locked_until = datetime.now(UTC) + timedelta(1)
+        db.session.commit()
+    admin = as_role("admin")
+    data = {**user_form(admin, users["staff"]), "password": "fresh-password-42"}
+    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
+    assert staff.get("/admin/").status_code in (302, 303)
+    assert browser.login("staff", "fresh-password-42").status_code in (302, 303)
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("short1!", "at least 10 characters"),
+    ("onlyletterslong", "Mix letters"),
+    ("1234567890123", "Mix letters"),
+    ("newbie-secret-1", "must not contain the user name"),
+])
+def test_password_policy_next_to_the_field(app, as_role, password, message):
+    data = {"username": "newbie", "role": "staff", "is_active": "y", "password": password}
+    response = as_role("admin").post_form("/admin/user/new/", data)
+    assert response.status_code == 200
+    assert message in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.username == "newbie")) is None
+
+
+@pytest.mark.parametrize("change", [{"role": "staff"}, {"is_active": None}])
+def test_last_active_admin_cannot_be_demoted_or_deactivated(app, as_role, users, change):
+    admin = as_role("admin")
+    data = {**user_form(admin, users["admin"]), **change}
+    data = {k: v for k, v in data.items() if v is not None}
+    response = admin.post_form(f"/admin/user/edit/?id={users['admin']}", data,
+                               follow_redirects=True)
+    assert "last active admin" in response.text
+    with app.app_context():
+        user = db.session.get(User, users["admin"])
+        assert user.role == "admin" and user.is_active
+
+
+def test_an_admin_can_be_demoted_when_another_remains(app, as_role, users):
+    admin = as_role("admin")
+    with app.app_context():
+        db.session.get(User, users["supervisor"]).role = "admin"
+        db.session.commit()
+    data = {**user_form(admin, users["admin"]), "role": "staff"}
+    assert admin.post_form(f"/admin/user/edit/?id={users['admin']}", data).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, users["admin"]).role == "staff"
