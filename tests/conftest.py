@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from html.parser import HTMLParser
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
