@@ -7,7 +7,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..enums import TierCode
 from ..extensions import db
-from ..forms.validators import Code, Email, IdNumber, Money, NonNegative, PastDate, Phone, RequiredIf
+from ..forms.validators import (
+    Code,
+    Email,
+    IdNumber,
+    Money,
+    NonNegative,
+    PastDate,
+    Phone,
+    RequiredIf,
+)
 from ..models import Client, Tier
 from .base import SecureModelView
 from .labels import COLUMN_LABELS

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..forms.validators import Score
 from ..extensions import db
+from ..forms.validators import Score
 from ..models import Complaint
 from ..services import complaints
 from .base import SecureModelView
