@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import support
 from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+from wtforms.i18n import messages_path
 
 from .config import LANGUAGES
 
@@ -40,6 +45,33 @@ def remember_requested_language() -> None:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         session["lang"] = LANGUAGES[lang]
+
+
+# Our catalogue names -> the folder WTForms ships its own messages in ("This field is
+# required."). gettext reduces ``zh_Hant_TW`` to ``zh``, and WTForms' ``zh`` is Simplified.
+WTFORMS_CATALOGUES = {"zh_Hans_CN": "zh", "zh_Hant_TW": "zh_TW"}
+
+
+@cache
+def _wtforms_catalogue(name: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [name], domain="wtforms")
+
+
+class WTFormsTranslations:
+    """WTForms' built-in messages in the interface language (a form's ``Meta`` uses it)."""
+
+    def _catalogue(self) -> support.NullTranslations:
+        locale = str(get_locale() or "en")
+        return _wtforms_catalogue(WTFORMS_CATALOGUES.get(locale, locale))
+
+    def gettext(self, string: str) -> str:
+        return self._catalogue().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+wtforms_translations = WTFormsTranslations()
 
 
 def current_language_code() -> str:

@@ -213,7 +213,8 @@ class Client(db.Model):
     tier: Mapped[Tier | None] = relationship()
     advisor: Mapped[User | None] = relationship()
     tier_changes: Mapped[list[TierChange]] = relationship(
-        back_populates="client", order_by="TierChange.changed_at.desc()", passive_deletes=True
+        back_populates="client", order_by="TierChange.changed_at.desc()",
+        cascade="all, delete-orphan", passive_deletes=True,
     )
 
     __mapper_args__ = {"version_id_col": version_id}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+import unicodedata
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +14,15 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..services.identity import is_valid_id_number
 
-PHONE_PATTERN = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+PHONE_PATTERN = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", re.ASCII)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
 MAX_MONEY = Decimal("9999999999999999.99")
+
+
+def _normalised(value: str) -> str:
+    """Full-width digits and letters (as Chinese input methods type them) become ASCII."""
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def _blank(field: Field) -> bool:
@@ -29,7 +35,7 @@ class Phone:
     def __call__(self, form: Form, field: Field) -> None:
         if _blank(field):
             return
-        field.data = field.data.strip()
+        field.data = _normalised(field.data)
         if not PHONE_PATTERN.match(field.data.replace(" ", "")):
             raise ValidationError(
                 _l("Enter a mainland mobile number (11 digits, e.g. 13812345678) "
@@ -52,7 +58,7 @@ class IdNumber:
     def __call__(self, form: Form, field: Field) -> None:
         if _blank(field):
             return
-        field.data = field.data.strip().upper()
+        field.data = _normalised(field.data).upper()
         if not is_valid_id_number(field.data):
             raise ValidationError(
                 _l("Enter a valid 18-character resident ID number; "
@@ -67,6 +73,8 @@ class Money:
         if field.data is None:
             return
         value = Decimal(field.data)
+        if value.is_nan():
+            raise ValidationError(_l("Enter an amount in figures, e.g. 1234.56."))
         if value < 0:
             raise ValidationError(_l("The amount cannot be negative."))
         if value > MAX_MONEY:
@@ -124,7 +132,7 @@ class NotBefore:
         other = form[self.other].data if self.other in form else None
         if field.data is None or other is None:
             return
-        if _aware(field.data) < _aware(other):
+        if _naive_utc(field.data) < _naive_utc(other):
             raise ValidationError(self.message or _l("The end cannot be before the start."))
 
 
@@ -141,7 +149,8 @@ class RequiredIf:
             raise StopValidation(self.message)
 
 
-def _aware(value: Any) -> Any:
+def _naive_utc(value: Any) -> Any:
+    """Aware datetimes as naive UTC (naive ones are taken to be UTC already, as stored)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value

@@ -7,7 +7,7 @@ from datetime import date
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def check_digit(first17: str) -> str:

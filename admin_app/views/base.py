@@ -34,6 +34,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..enums import LabelledEnum
 from ..extensions import db
+from ..i18n import wtforms_translations
 from ..permissions import MASKED_FIELDS, can, masked_fields
 from ..services import audit
 
@@ -85,6 +86,10 @@ class AdminForm(FlaskForm, BaseForm):
 
     Errors are turned into plain strings after validation: Flask-Admin's templates show
     only ``string`` errors, and lazily translated messages are not ``str``."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            return wtforms_translations  # zh_Hant_TW gets WTForms' zh_TW, not zh
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
