@@ -1,0 +1,229 @@
+"""Tier evaluation (DESIGN.md §1 "Tiers"): one pure rule and a set-based recalculation.
+
+The rule: a client belongs to the highest-ranked tier whose thresholds it meets on every
+measure; the lowest tier has zero thresholds and catches everyone. ``evaluate`` states it
+for one client; ``tier_expression`` states the same rule as a SQL CASE, so a million
+clients are recalculated by the database without loading them. Only clients whose tier
+actually changes are written, which is what makes the recalculation fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from ..enums import TierChangeReason
+from ..models import Client, Tier, TierChange, User, UTCDateTime, utcnow
+from . import audit
+
+CHUNK = 250_000  # clients per statement; bounds the work of each step, not the transaction
+
+
+class TierError(ValueError):
+    """A refused threshold change; ``field`` names the form field it belongs to."""
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    id: int
+    rank: int
+    min_assets: Decimal
+    min_annual_contribution: Decimal
+    min_trades_12m: int
+    callback_interval_days: int
+
+
+@dataclass
+class RecalcResult:
+    upgraded: int = 0
+    downgraded: int = 0
+    unchanged: int = 0
+    locked_skipped: int = 0
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> int:
+        return self.upgraded + self.downgraded
+
+
+def load_thresholds(session: Session) -> list[Thresholds]:
+    rows = session.scalars(sa.select(Tier).order_by(Tier.rank)).all()
+    return [thresholds_of(t) for t in rows]
+
+
+def thresholds_of(tier: Tier) -> Thresholds:
+    return Thresholds(tier.id, tier.rank, Decimal(tier.min_assets),
+                      Decimal(tier.min_annual_contribution), int(tier.min_trades_12m),
+                      int(tier.callback_interval_days))
+
+
+def evaluate(assets: Decimal, contribution: Decimal, trades: int,
+             tiers: Sequence[Thresholds]) -> Thresholds:
+    """The tier for these figures: the highest-ranked one whose thresholds are all met."""
+    ordered = sorted(tiers, key=lambda t: t.rank)
+    for tier in ordered:
+        if (assets >= tier.min_assets and contribution >= tier.min_annual_contribution
+                and trades >= tier.min_trades_12m):
+            return tier
+    return ordered[-1]
+
+
+def validate_thresholds(tiers: Sequence[Thresholds]) -> None:
+    """Raise TierError unless the ladder is consistent (checked before any save)."""
+    ordered = sorted(tiers, key=lambda t: t.rank)
+    fields = ("min_assets", "min_annual_contribution", "min_trades_12m")
+    for tier in ordered:
+        for name in fields:
+            if getattr(tier, name) < 0:
+                raise TierError(_l("Thresholds cannot be negative."), name)
+        if not 1 <= tier.callback_interval_days <= 366:
+            raise TierError(_l("The callback interval must be between 1 and 366 days."),
+                            "callback_interval_days")
+    for higher, lower in zip(ordered, ordered[1:], strict=False):
+        for name in fields:
+            if getattr(lower, name) > getattr(higher, name):
+                raise TierError(_l("A threshold cannot be higher than the same threshold of "
+                                   "the tier ranked above it."), name)
+    lowest = ordered[-1]
+    if any(getattr(lowest, name) != 0 for name in fields):
+        raise TierError(_l("The lowest tier must have zero thresholds so that it catches "
+                           "every client."), next(n for n in fields if getattr(lowest, n)))
+
+
+def tier_expression(tiers: Sequence[Thresholds], client: Any = Client) -> sa.ColumnElement:
+    """``evaluate`` as a SQL CASE over the client table, giving the new tier id."""
+    ordered = sorted(tiers, key=lambda t: t.rank)
+    whens = [
+        (sa.and_(client.assets >= t.min_assets,
+                 client.annual_contribution >= t.min_annual_contribution,
+                 client.trades_12m >= t.min_trades_12m), t.id)
+        for t in ordered[:-1]
+    ]
+    if not whens:
+        return sa.literal(ordered[-1].id)
+    return sa.case(*whens, else_=ordered[-1].id)
+
+
+def _rank_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElement:
+    return sa.case({t.id: t.rank for t in tiers}, value=tier_id, else_=len(tiers) + 1)
+
+
+def _next_due_expression(session: Session, tiers: Sequence[Thresholds],
+                         new_tier: sa.ColumnElement) -> sa.ColumnElement:
+    """The last completed callback (else the client's creation) plus the new tier's interval."""
+    base = sa.func.coalesce(Client.last_callback_at, Client.created_at)
+    if session.get_bind().dialect.name == "sqlite":
+        def shifted(days: int) -> sa.ColumnElement:
+            return sa.func.strftime("%Y-%m-%d %H:%M:%S", base, f"+{days} days")
+    else:
+        def shifted(days: int) -> sa.ColumnElement:
+            return base + sa.func.make_interval(0, 0, 0, days)
+    return sa.case(*[(new_tier == t.id, shifted(t.callback_interval_days)) for t in tiers])
+
+
+def _scoped(statement: Any, scope: sa.Select | None, lo: int, hi: int) -> Any:
+    statement = statement.where(Client.id >= lo, Client.id < hi)
+    if scope is not None:
+        statement = statement.where(Client.id.in_(scope))
+    return statement
+
+
+def recalculate(
+    session: Session,
+    *,
+    scope: sa.Select | None = None,
+    dry_run: bool = False,
+    actor: User | None = None,
+    now: datetime | None = None,
+    tiers: Sequence[Thresholds] | None = None,
+    scope_label: str = "all",
+    progress: Callable[[int], None] | None = None,
+) -> RecalcResult:
+    """Recalculate the tiers of the clients in ``scope`` (a SELECT of client ids; None for
+    every client). Locked clients are counted, never moved. Writes a ``tier_change`` row
+    for exactly the clients that move, and one audit entry for the run. Flushes only: the
+    caller commits, so any error leaves nothing changed."""
+    now = now or utcnow()
+    tiers = list(tiers) if tiers is not None else load_thresholds(session)
+    result = RecalcResult(dry_run=dry_run)
+    if not tiers:
+        return result
+    session.flush()
+    new_tier = tier_expression(tiers)
+    new_rank = _rank_expression(tiers, new_tier)
+    old_rank = _rank_expression(tiers, Client.tier_id)
+    moving = sa.and_(Client.tier_locked.is_(False),
+                     sa.or_(Client.tier_id.is_(None), Client.tier_id != new_tier))
+    lo, top = session.execute(sa.select(sa.func.min(Client.id), sa.func.max(Client.id))).one()
+    if lo is None:
+        return result
+    for start in range(lo, top + 1, CHUNK):
+        end = min(start + CHUNK, top + 1)
+        counts = session.execute(_scoped(sa.select(
+            sa.func.count().filter(Client.tier_locked.is_(True)),
+            sa.func.count().filter(moving, new_rank < old_rank),
+            sa.func.count().filter(moving, new_rank > old_rank),
+            sa.func.count(),
+        ), scope, start, end)).one()
+        result.locked_skipped += counts[0]
+        result.upgraded += counts[1]
+        result.downgraded += counts[2]
+        result.unchanged += counts[3] - counts[0] - counts[1] - counts[2]
+        if not dry_run and (counts[1] or counts[2]):
+            history = _scoped(sa.select(
+                Client.id, Client.tier_id, new_tier,
+                sa.literal(TierChangeReason.recalculation.value),
+                sa.literal(now, UTCDateTime),
+                sa.literal(actor.id if actor is not None else None, sa.Integer),
+            ).where(moving), scope, start, end)
+            session.execute(sa.insert(TierChange).from_select(
+                ["client_id", "from_tier_id", "to_tier_id", "reason", "changed_at",
+                 "changed_by_id"], history))
+            session.execute(
+                _scoped(sa.update(Client), scope, start, end).where(moving)
+                .values(tier_id=new_tier, tier_changed_at=now,
+                        next_callback_due=_next_due_expression(session, tiers, new_tier),
+                        updated_at=now, version_id=Client.version_id + 1)
+                .execution_options(synchronize_session=False)
+            )
+        if progress:
+            progress(end - start)
+    audit.record(session, action="recalculate_tiers", entity="client", actor=actor, now=now,
+                 changes={"scope": scope_label, **asdict(result)})
+    session.flush()
+    session.expire_all()
+    return result
+
+
+def impact(session: Session, proposed: Sequence[Thresholds]) -> list[dict[str, Any]]:
+    """Per tier: how many unlocked clients would move into it up and down, and out of it,
+    under ``proposed`` thresholds; computed by one aggregate query."""
+    new_tier = tier_expression(proposed)
+    rows = session.execute(
+        sa.select(Client.tier_id, new_tier.label("new"), sa.func.count())
+        .where(Client.tier_locked.is_(False))
+        .group_by(Client.tier_id, new_tier)
+    ).all()
+    rank = {t.id: t.rank for t in proposed}
+    table = {t.id: {"tier_id": t.id, "up": 0, "down": 0, "out": 0, "stay": 0}
+             for t in proposed}
+    for old, new, count in rows:
+        if old == new:
+            table[new]["stay"] += count
+            continue
+        old_rank = rank.get(old, len(rank) + 1)
+        table[new]["up" if rank[new] < old_rank else "down"] += count
+        if old in table:
+            table[old]["out"] += count
+    return [table[t.id] for t in sorted(proposed, key=lambda t: t.rank)]
