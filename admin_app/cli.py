@@ -12,10 +12,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from .enums import Role
 from .extensions import db
-from .models import User
+from .models import Client, User
 from .services import accounts, audit
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+tiers_cli = AppGroup("tiers", help="Client tiers.")
 
 DEMO_USERS = (
     ("admin", Role.admin, "Demo Admin"),
@@ -95,6 +96,21 @@ def demo_command(clients: int) -> None:
         click.echo("The database already has users; demo passwords are not shown.")
 
 
+@tiers_cli.command("recalc")
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+def tiers_recalc(dry_run: bool) -> None:
+    """Recalculate every unlocked client's tier (all or nothing)."""
+    from .services import tiers
+
+    total = db.session.scalar(sa.select(sa.func.max(Client.id))) or 0
+    with click.progressbar(length=total, label="Clients") as bar:
+        result = tiers.recalculate(db.session, dry_run=dry_run, progress=bar.update)
+    db.session.commit()
+    click.echo(f"{result.upgraded} upgraded, {result.downgraded} downgraded, "
+               f"{result.unchanged} unchanged, {result.locked_skipped} locked skipped"
+               + (" (dry run: nothing was changed)" if dry_run else ""))
+
+
 def _demo_password() -> str:
     """DEMO_PASSWORD, else one generated once and kept in instance/ (never committed)."""
     if current_app.config.get("DEMO_PASSWORD"):
@@ -111,5 +127,6 @@ def _demo_password() -> str:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(tiers_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from admin_app import create_app
 from admin_app.extensions import db
 from admin_app.permissions import MATRIX, can
-from admin_app.views.base import ENDPOINT_CAPABILITIES, SecureModelView
+from admin_app.views.base import SecureModelView
 
 ROLES = ("staff", "supervisor", "admin")
 UNKNOWN_ACTION = "no_such_action"
@@ -46,7 +46,7 @@ def _cases() -> list[tuple[str, str, str, str]]:
             elif name == "ajax_lookup":
                 cases.append((rule.endpoint, method, "", "create|edit"))
             else:
-                capability = ENDPOINT_CAPABILITIES.get(name)
+                capability = view.endpoint_capability(name)
                 assert capability, f"endpoint {rule.endpoint} is not in the permission matrix"
                 cases.append((rule.endpoint, method, "", capability))
     return sorted(cases)
@@ -90,7 +90,8 @@ def _request(browser, app, sample, endpoint: str, method: str, action: str):
         "ajax_update": f"{prefix}/ajax/update/", "ajax_lookup": f"{prefix}/ajax/lookup/",
         "export": f"{prefix}/export/csv/",
     }
-    url = urls[name]
+    url = urls.get(name) or next(r.rule for r in app.url_map.iter_rules()
+                                 if r.endpoint == endpoint)
     query = {"id": record_id}
     if name == "ajax_lookup":
         refs = list(getattr(view, "_form_ajax_refs", {}) or {})

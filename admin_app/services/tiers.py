@@ -227,3 +227,31 @@ def impact(session: Session, proposed: Sequence[Thresholds]) -> list[dict[str, A
         if old in table:
             table[old]["out"] += count
     return [table[t.id] for t in sorted(proposed, key=lambda t: t.rank)]
+
+
+def apply_manual_change(session: Session, client: Client, *, actor: User | None = None,
+                        now: datetime | None = None) -> None:
+    """Before a screen saves ``client``: a new client without a tier gets the one its
+    figures earn; a tier picked by hand is kept as ``manual`` history."""
+    now = now or utcnow()
+    state = sa.inspect(client)
+    if client.tier_id is None and client.tier is None:
+        tiers = load_thresholds(session)
+        if tiers:
+            chosen = evaluate(Decimal(client.assets or 0), Decimal(client.annual_contribution or 0),
+                              int(client.trades_12m or 0), tiers)
+            client.tier = session.get(Tier, chosen.id)
+            client.tier_changed_at = now
+        return
+    history = state.attrs.tier.history
+    if not history.has_changes():
+        return
+    old = history.deleted[0] if history.deleted else None
+    new = client.tier
+    if new is None or (old is not None and old.id == new.id):
+        return
+    client.tier_changed_at = now
+    session.add(TierChange(client=client, from_tier_id=old.id if old else None,
+                           to_tier_id=new.id, reason=TierChangeReason.manual, changed_at=now,
+                           changed_by_id=actor.id if actor else None))
+

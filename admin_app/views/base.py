@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
 
+import sqlalchemy as sa
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
@@ -208,8 +209,9 @@ class SecureModelView(SecureMixin, ModelView):
             raise TypeError(f"{type(self).__name__}: masked columns {sorted(clash)} "
                             "must not be filters or sort keys")
 
-    # Custom actions name the capability they need; actions not named here are refused.
+    # Custom actions and endpoints name the capability they need; others are refused.
     action_capabilities: ClassVar[dict[str, str]] = {"delete": "delete"}
+    endpoint_capabilities: ClassVar[dict[str, str]] = {}
 
     form_base_class = AdminForm
     model_form_converter = AppModelConverter
@@ -234,10 +236,14 @@ class SecureModelView(SecureMixin, ModelView):
             if not (self.allowed("create") or self.allowed("edit")):
                 abort(403)
             return None
-        capability = ENDPOINT_CAPABILITIES.get(name)
+        capability = self.endpoint_capability(name)
         if capability is None or not self.allowed(capability):
             abort(403)
         return None
+
+    def endpoint_capability(self, name: str) -> str | None:
+        """The capability an endpoint needs: Flask-Admin's own, plus the view's extras."""
+        return self.endpoint_capabilities.get(name) or ENDPOINT_CAPABILITIES.get(name)
 
     def is_action_allowed(self, name: str) -> bool:
         capability = self.action_capabilities.get(name)
@@ -320,6 +326,19 @@ class SecureModelView(SecureMixin, ModelView):
         except (TypeError, ValueError):
             return None
         return self.get_query().filter(pk == key).one_or_none()
+
+    def selection_scope(self) -> sa.Select:
+        """The ids of every row the list shows for the current search and filters (all
+        pages), as a SELECT for set-based work: bulk actions, exports."""
+        args = self._get_list_extra_args()
+        _count, query = self.get_list(None, None, False, args.search, args.filters,
+                                      execute=False, page_size=False)
+        pk = self.model.__mapper__.primary_key[0]
+        return query.with_entities(pk).order_by(None).statement
+
+    def list_url(self) -> str:
+        """Back to the list as it was (same search, filters, sort)."""
+        return self.get_url(".index_view", **request.args)
 
     # --- writing -----------------------------------------------------------------------
 

@@ -1,9 +1,18 @@
-"""Client records (客户档案)."""
+"""Client records (客户档案), with the recalculate-tier action in three scopes."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 
 from ..enums import TierCode
 from ..extensions import db
@@ -18,15 +27,44 @@ from ..forms.validators import (
     RequiredIf,
 )
 from ..models import Client, Tier
-from .base import SecureModelView
+from ..services import tiers
+from .base import SecureModelView, datetime_formatter
 from .labels import COLUMN_LABELS
 from .lookups import USER_LOOKUP
 
 
+def result_message(result: tiers.RecalcResult) -> str:
+    text = _("%(up)d upgraded, %(down)d downgraded, %(same)d unchanged, "
+             "%(locked)d locked skipped", up=result.upgraded, down=result.downgraded,
+             same=result.unchanged, locked=result.locked_skipped)
+    if result.dry_run:
+        text += " " + _("(dry run: nothing was changed)")
+    return text
+
+
+def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
+    rows = [
+        Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+            datetime_formatter(view, change.changed_at, name),
+            change.from_tier or "—", change.to_tier, change.reason.label,
+            change.changed_by or _("System"))
+        for change in model.tier_changes
+    ]
+    if not rows:
+        return Markup("{}").format(_("No tier changes yet."))
+    head = Markup("<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>").format(
+        _("When"), _("From"), _("To"), _("Why"), _("Who"))
+    return Markup('<table class="table table-sm mb-0">{}{}</table>').format(
+        head, Markup("").join(rows))
+
+
 class ClientView(SecureModelView):
     resource = "client"
-
     record_model = Client
+    action_capabilities = {"delete": "delete", "recalculate_tier": "recalculate_tier",
+                           "recalculate_tier_dry_run": "recalculate_tier"}
+    endpoint_capabilities = {"recalculate_view": "recalculate_tier"}
+    list_template = "admin/client_list.html"
 
     column_list = ("code", "name", "kind", "tier", "status", "risk_profile", "assets",
                    "advisor", "next_callback_due")
@@ -34,8 +72,8 @@ class ClientView(SecureModelView):
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
         "annual_contribution", "trades_12m", "tier", "tier_locked", "tier_lock_reason",
-        "tier_changed_at", "advisor", "last_callback_at", "next_callback_due", "notes",
-        "created_at", "updated_at",
+        "tier_changed_at", "tier_changes", "advisor", "last_callback_at", "next_callback_due",
+        "notes", "created_at", "updated_at",
     )
     column_searchable_list = ("code", "name", "phone", "email", "id_number")
     column_sortable_list = ("code", "name", "kind", "status", "risk_profile", "assets",
@@ -46,7 +84,8 @@ class ClientView(SecureModelView):
         "kind", "status", "risk_profile", "assets", "annual_contribution", "trades_12m",
         "tier_locked", "next_callback_due", "created_at",
     )
-    column_labels = COLUMN_LABELS
+    column_labels = {**COLUMN_LABELS, "tier_changes": _l("Tier history")}
+    column_formatters_detail = {"tier_changes": tier_history}
     form_columns = (
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
@@ -65,6 +104,59 @@ class ClientView(SecureModelView):
         "tier_lock_reason": {
             "validators": [RequiredIf("tier_locked", _l("Give a reason for locking the tier."))]
         },
-        "tier": {"query_factory": lambda: db.session.query(Tier).order_by(Tier.rank)},
+        "tier": {"query_factory": lambda: db.session.query(Tier).order_by(Tier.rank),
+                 "description": _l("Leave empty to assign the tier the client's figures earn. "
+                                   "A tier chosen by hand is recorded as a manual change.")},
     }
     form_ajax_refs = {"advisor": USER_LOOKUP}
+
+    def on_model_change(self, form, model, is_created):
+        tiers.apply_manual_change(db.session, model, actor=current_user._get_current_object())
+        super().on_model_change(form, model, is_created)
+
+    # --- recalculate tier ---------------------------------------------------------------
+
+    @action("recalculate_tier", _l("Recalculate tier"),
+            _l("Recalculate the tiers of the selected clients?"))
+    def action_recalculate(self, ids: list[str]) -> None:
+        self._recalculate(self._ids_scope(ids), "selected", dry_run=False)
+
+    @action("recalculate_tier_dry_run", _l("Preview tier recalculation (dry run)"))
+    def action_recalculate_dry_run(self, ids: list[str]) -> None:
+        self._recalculate(self._ids_scope(ids), "selected", dry_run=True)
+
+    @expose("/recalculate/", methods=("POST",))
+    def recalculate_view(self) -> Any:
+        """Every client matching the list's search and filters, or (admins) every client."""
+        scope_name = request.form.get("scope", "filtered")
+        if scope_name == "all":
+            if not self.allowed("recalculate_all"):
+                abort(403)
+            scope = None
+        elif scope_name == "filtered":
+            scope = self.selection_scope()
+        else:
+            abort(400)
+        self._recalculate(scope, scope_name, dry_run=bool(request.form.get("dry_run")))
+        return redirect(self.list_url())
+
+    def _ids_scope(self, ids: list[str]) -> sa.Select:
+        numbers = [int(i) for i in ids if str(i).isdigit()]
+        return sa.select(Client.id).where(Client.id.in_(numbers))
+
+    def _recalculate(self, scope: sa.Select | None, label: str, *, dry_run: bool) -> None:
+        try:
+            result = tiers.recalculate(db.session, scope=scope, dry_run=dry_run,
+                                       actor=current_user._get_current_object(),
+                                       scope_label=label)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        flash(result_message(result), "success")
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.list_template:
+            kwargs["can_recalculate_all"] = self.allowed("recalculate_all")
+            kwargs["can_recalculate"] = self.allowed("recalculate_tier")
+        return super().render(template, **kwargs)

@@ -1,18 +1,34 @@
-"""Tiers (客户分级) and their thresholds; admins edit, everyone reads."""
+"""Tiers (客户分级) and their thresholds: everyone reads, admins edit after previewing
+how many clients the new thresholds would move."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import request
+from flask_admin import expose
+from flask_admin.form import FormOpts
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model.helpers import get_mdict_item_or_list
+
+from ..extensions import db
 from ..forms.validators import Money, NonNegative
 from ..models import Tier
+from ..services import tiers
 from .base import SecureModelView
 from .labels import COLUMN_LABELS
+
+THRESHOLD_FIELDS = ("min_assets", "min_annual_contribution", "min_trades_12m",
+                    "callback_interval_days")
 
 
 class TierView(SecureModelView):
     resource = "tier"
-    action_capabilities: dict[str, str] = {}
-
     record_model = Tier
+    action_capabilities: dict[str, str] = {}
+    edit_template = "admin/tier_edit.html"
 
     column_list = ("rank", "code", "name", "min_assets", "min_annual_contribution",
                    "min_trades_12m", "callback_interval_days", "updated_at")
@@ -27,3 +43,53 @@ class TierView(SecureModelView):
         "min_annual_contribution": {"validators": [Money()]},
         "min_trades_12m": {"validators": [NonNegative()]},
     }
+
+    def proposed_ladder(self, form: Any, model: Tier) -> list[tiers.Thresholds]:
+        """Every tier as stored, with this one's thresholds as the form has them."""
+        values = {}
+        for name in THRESHOLD_FIELDS:
+            try:
+                values[name] = type(getattr(model, name))(form[name].data)
+            except (TypeError, ValueError, InvalidOperation):
+                values[name] = getattr(model, name)
+        values["min_assets"] = Decimal(values["min_assets"])
+        values["min_annual_contribution"] = Decimal(values["min_annual_contribution"])
+        return [replace(t, **values) if t.id == model.id else t
+                for t in tiers.load_thresholds(db.session)]
+
+    def validate_form(self, form: Any) -> bool:
+        if not super().validate_form(form):
+            return False
+        model = self.get_one(request.args.get("id"))
+        if model is None:
+            return True
+        try:
+            tiers.validate_thresholds(self.proposed_ladder(form, model))
+        except tiers.TierError as refused:
+            form[refused.field or "min_assets"].errors.append(str(refused))
+            return False
+        return True
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        if request.method == "POST" and "_preview" in request.form:
+            return self.preview_view()
+        return super().edit_view()
+
+    def preview_view(self) -> Any:
+        """The edit form again, with the impact of the thresholds typed into it."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        model = self.get_one(get_mdict_item_or_list(request.args, "id"))
+        if model is None:
+            return super().edit_view()
+        form = self.edit_form(obj=model)
+        impact = None
+        if self.validate_form(form):
+            proposed = self.proposed_ladder(form, model)
+            names = {t.id: str(t) for t in db.session.query(Tier)}
+            impact = [{**row, "name": names[row["tier_id"]]}
+                      for row in tiers.impact(db.session, proposed)]
+        db.session.rollback()
+        form_opts = FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules)
+        return self.render(self.edit_template, model=model, form=form, form_opts=form_opts,
+                           return_url=return_url, impact=impact)
