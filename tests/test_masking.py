@@ -32,7 +32,7 @@ def test_masking_follows_the_matrix():
 
 def pages(sample):
     cid = sample["client"]
-    return [f"/admin/client/", f"/admin/client/details/?id={cid}",
+    return ["/admin/client/", f"/admin/client/details/?id={cid}",
             f"/admin/client/edit/?id={cid}"]
 
 

@@ -130,7 +130,8 @@ EDGES = [(D("10000000"), D("100000"), 24), (D("3000000"), D("30000"), 12),
          (D("500000"), D("5000"), 4), (D("499999.99"), D("4999.99"), 3), (D(0), D(0), 0)]
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(figures, st.sampled_from(EDGES)), min_size=200, max_size=600))
 def test_sql_and_pure_function_agree(session, rows):
     session.execute(sa.delete(TierChange))

@@ -7,6 +7,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..security import csp_nonce
 from .audit import AuditView
 from .base import DashboardView
 from .clients import ClientView
@@ -24,6 +25,7 @@ def build_admin(app) -> Admin:
         name=_l("ClientCare Admin"),
         index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(swatch="cerulean", fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_view(ClientView(db, name=_l("Clients"), endpoint="client"))
     admin.add_view(VisitView(db, name=_l("Visits"), endpoint="visit"))
