@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .enums import Role
 from .extensions import db
-from .models import Client, User
+from .models import User
 from .services import accounts, audit
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -102,8 +102,7 @@ def tiers_recalc(dry_run: bool) -> None:
     """Recalculate every unlocked client's tier (all or nothing)."""
     from .services import tiers
 
-    total = db.session.scalar(sa.select(sa.func.max(Client.id))) or 0
-    with click.progressbar(length=total, label="Clients") as bar:
+    with click.progressbar(length=3, label="Recalculating") as bar:
         result = tiers.recalculate(db.session, dry_run=dry_run, progress=bar.update)
     db.session.commit()
     click.echo(f"{result.upgraded} upgraded, {result.downgraded} downgraded, "

@@ -23,8 +23,6 @@ from ..enums import TierChangeReason
 from ..models import Client, Tier, TierChange, User, UTCDateTime, utcnow
 from . import audit
 
-CHUNK = 250_000  # clients per statement; bounds the work of each step, not the transaction
-
 
 class TierError(ValueError):
     """A refused threshold change; ``field`` names the form field it belongs to."""
@@ -132,11 +130,12 @@ def _next_due_expression(session: Session, tiers: Sequence[Thresholds],
     return sa.case(*[(new_tier == t.id, shifted(t.callback_interval_days)) for t in tiers])
 
 
-def _scoped(statement: Any, scope: sa.Select | None, lo: int, hi: int) -> Any:
-    statement = statement.where(Client.id >= lo, Client.id < hi)
-    if scope is not None:
-        statement = statement.where(Client.id.in_(scope))
-    return statement
+def _in_scope(statement: Any, scope: sa.Select | None) -> Any:
+    return statement if scope is None else statement.where(Client.id.in_(scope))
+
+
+MOVES = sa.table("tier_moves", sa.column("client_id", sa.Integer),
+                 sa.column("old_tier", sa.Integer), sa.column("new_tier", sa.Integer))
 
 
 def recalculate(
@@ -153,7 +152,10 @@ def recalculate(
     """Recalculate the tiers of the clients in ``scope`` (a SELECT of client ids; None for
     every client). Locked clients are counted, never moved. Writes a ``tier_change`` row
     for exactly the clients that move, and one audit entry for the run. Flushes only: the
-    caller commits, so any error leaves nothing changed."""
+    caller commits, so any error leaves nothing changed.
+
+    One pass over the clients decides the tier in SQL and keeps only the movers in a
+    temporary table; history and the client update then touch just those rows."""
     now = now or utcnow()
     tiers = list(tiers) if tiers is not None else load_thresholds(session)
     result = RecalcResult(dry_run=dry_run)
@@ -161,44 +163,51 @@ def recalculate(
         return result
     session.flush()
     new_tier = tier_expression(tiers)
-    new_rank = _rank_expression(tiers, new_tier)
-    old_rank = _rank_expression(tiers, Client.tier_id)
     moving = sa.and_(Client.tier_locked.is_(False),
                      sa.or_(Client.tier_id.is_(None), Client.tier_id != new_tier))
-    lo, top = session.execute(sa.select(sa.func.min(Client.id), sa.func.max(Client.id))).one()
-    if lo is None:
-        return result
-    for start in range(lo, top + 1, CHUNK):
-        end = min(start + CHUNK, top + 1)
-        counts = session.execute(_scoped(sa.select(
-            sa.func.count().filter(Client.tier_locked.is_(True)),
-            sa.func.count().filter(moving, new_rank < old_rank),
-            sa.func.count().filter(moving, new_rank > old_rank),
-            sa.func.count(),
-        ), scope, start, end)).one()
-        result.locked_skipped += counts[0]
-        result.upgraded += counts[1]
-        result.downgraded += counts[2]
-        result.unchanged += counts[3] - counts[0] - counts[1] - counts[2]
-        if not dry_run and (counts[1] or counts[2]):
-            history = _scoped(sa.select(
-                Client.id, Client.tier_id, new_tier,
-                sa.literal(TierChangeReason.recalculation.value),
-                sa.literal(now, UTCDateTime),
-                sa.literal(actor.id if actor is not None else None, sa.Integer),
-            ).where(moving), scope, start, end)
+    total, locked = session.execute(_in_scope(sa.select(
+        sa.func.count(), sa.func.count().filter(Client.tier_locked.is_(True))), scope)).one()
+    result.locked_skipped = locked
+    if progress:
+        progress(1)
+    movers = _in_scope(sa.select(Client.id.label("client_id"), Client.tier_id.label("old_tier"),
+                                 new_tier.label("new_tier")).where(moving), scope)
+    if dry_run:
+        moves: Any = movers.subquery("tier_moves")
+    else:
+        moves = MOVES
+        temp_schema = "temp" if session.get_bind().dialect.name == "sqlite" else "pg_temp"
+        session.execute(sa.text(f"DROP TABLE IF EXISTS {temp_schema}.tier_moves"))
+        compiled = movers.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        session.execute(sa.text(f"CREATE TEMPORARY TABLE tier_moves AS {compiled}"))
+        if temp_schema == "pg_temp":  # give the planner the movers' real count
+            session.execute(sa.text("ANALYZE pg_temp.tier_moves"))
+    old_rank = _rank_expression(tiers, moves.c.old_tier)
+    new_rank = _rank_expression(tiers, moves.c.new_tier)
+    result.upgraded, result.downgraded = session.execute(sa.select(
+        sa.func.count().filter(new_rank < old_rank),
+        sa.func.count().filter(new_rank > old_rank)).select_from(moves)).one()
+    result.unchanged = total - locked - result.changed
+    if progress:
+        progress(1)
+    if not dry_run:
+        if result.changed:
             session.execute(sa.insert(TierChange).from_select(
                 ["client_id", "from_tier_id", "to_tier_id", "reason", "changed_at",
-                 "changed_by_id"], history))
+                 "changed_by_id"],
+                sa.select(moves.c.client_id, moves.c.old_tier, moves.c.new_tier,
+                          sa.literal(TierChangeReason.recalculation.value),
+                          sa.literal(now, UTCDateTime),
+                          sa.literal(actor.id if actor is not None else None, sa.Integer))))
             session.execute(
-                _scoped(sa.update(Client), scope, start, end).where(moving)
-                .values(tier_id=new_tier, tier_changed_at=now,
-                        next_callback_due=_next_due_expression(session, tiers, new_tier),
+                sa.update(Client).where(Client.id == moves.c.client_id)
+                .values(tier_id=moves.c.new_tier, tier_changed_at=now,
+                        next_callback_due=_next_due_expression(session, tiers, moves.c.new_tier),
                         updated_at=now, version_id=Client.version_id + 1)
-                .execution_options(synchronize_session=False)
-            )
-        if progress:
-            progress(end - start)
+                .execution_options(synchronize_session=False))
+        session.execute(sa.text("DROP TABLE tier_moves"))
+    if progress:
+        progress(1)
     audit.record(session, action="recalculate_tiers", entity="client", actor=actor, now=now,
                  changes={"scope": scope_label, **asdict(result)})
     session.flush()
