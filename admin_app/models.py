@@ -379,6 +379,31 @@ class Complaint(db.Model):
         return self.reference
 
 
+class ServiceLevel(db.Model):
+    """How many days a complaint of each severity may stay open (admins configure it)."""
+
+    __tablename__ = "service_level"
+    __table_args__ = (sa.CheckConstraint("days BETWEEN 1 AND 365", name="days_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    severity: Mapped[Severity] = mapped_column(enum_type(Severity, "severity"), unique=True)
+    days: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return str(self.severity.label)
+
+
+class ReferenceCounter(db.Model):
+    """The last complaint number handed out per year; incremented atomically."""
+
+    __tablename__ = "reference_counter"
+    __table_args__ = (sa.CheckConstraint("last_number >= 0", name="last_number_non_negative"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
     __table_args__ = (sa.Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),)

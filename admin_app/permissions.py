@@ -30,14 +30,31 @@ MATRIX: dict[str, dict[str, frozenset[Role]]] = {
     "client": {**_RECORD, "recalculate_tier": LEADS, "recalculate_all": ADMINS},
     "visit": dict(_RECORD),
     "event": dict(_RECORD),
-    "complaint": {**_RECORD, "close": EVERYONE},
+    "complaint": {**_RECORD, "close": EVERYONE, "reopen": LEADS},
     "tier": {"view": EVERYONE, "create": NOBODY, "edit": ADMINS, "delete": NOBODY,
              "export": LEADS},
     "user": {"view": ADMINS, "create": ADMINS, "edit": ADMINS, "delete": NOBODY,
              "export": ADMINS, "see_pii": ADMINS},
+    "service_level": {"view": EVERYONE, "create": NOBODY, "edit": ADMINS, "delete": NOBODY,
+                      "export": LEADS},
     "audit": {"view": LEADS, "create": NOBODY, "edit": NOBODY, "delete": NOBODY,
               "export": LEADS},
 }
+
+
+# Row rules: (resource, capability) -> {role: column}. That role holds the capability only
+# on rows whose column is the user's own id (staff close only complaints assigned to them).
+ROW_RULES: dict[tuple[str, str], dict[Role, str]] = {
+    ("complaint", "close"): {STAFF: "assignee_id"},
+}
+
+
+def row_rule(role: Role | str | None, resource: str, capability: str) -> str | None:
+    """The column that must hold the user's id for ``capability``, or None (no rule)."""
+    try:
+        return ROW_RULES.get((resource, capability), {}).get(Role(role)) if role else None
+    except ValueError:
+        return None
 
 
 def can(role: Role | str | None, resource: str, capability: str) -> bool:

@@ -7,7 +7,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from admin_app.models import Tier
+from admin_app.models import ServiceLevel, Tier
+from admin_app.services.complaints import DEFAULT_SERVICE_LEVELS
 
 DEFAULT_TIERS = (
     # code, name, rank, min assets, min annual contribution, min trades, callback days
@@ -16,6 +17,15 @@ DEFAULT_TIERS = (
     ("gold", "Gold", 3, Decimal("500000"), Decimal("5000"), 4, 182),
     ("standard", "Standard", 4, Decimal("0"), Decimal("0"), 0, 365),
 )
+
+
+def ensure_default_service_levels(session: Session) -> int:
+    """Complaint deadlines per severity (DESIGN.md: critical 1 day, high 3, medium 7, low 15)."""
+    existing = set(session.scalars(sa.select(ServiceLevel.severity)))
+    missing = [s for s in DEFAULT_SERVICE_LEVELS if s not in existing]
+    session.add_all(ServiceLevel(severity=s, days=DEFAULT_SERVICE_LEVELS[s]) for s in missing)
+    session.flush()
+    return len(missing)
 
 
 def ensure_default_tiers(session: Session) -> int:
@@ -30,4 +40,5 @@ def ensure_default_tiers(session: Session) -> int:
                          callback_interval_days=days))
         created += 1
     session.flush()
+    ensure_default_service_levels(session)
     return created

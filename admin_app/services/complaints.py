@@ -1,25 +1,311 @@
-"""Complaint handling rules."""
+"""Complaint handling (DESIGN.md §1 "Complaints"): the workflow as a table of transitions
+and one function that performs them, service-level deadlines, reference numbers, bulk
+transitions with a per-complaint report, and the analysis figures.
+
+received → assessing → investigating → resolving → closed, and closed → investigating
+again (reopen). Each transition names what the target state needs and the capability
+(DESIGN.md §2) that may perform it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import Complaint, utcnow
+from ..enums import ComplaintStatus, Severity
+from ..models import AuditEntry, Complaint, ReferenceCounter, ServiceLevel, User, utcnow
+from . import audit
 
+S = ComplaintStatus
+DEFAULT_SERVICE_LEVELS = {Severity.critical: 1, Severity.high: 3, Severity.medium: 7,
+                          Severity.low: 15}
 REFERENCE_FORMAT = "CP-{year}-{number:06d}"
+
+# What a state needs, named for the person who must supply it.
+FIELD_NAMES = {
+    "severity": _l("severity"),
+    "department": _l("responsible department"),
+    "assignee_id": _l("assignee"),
+    "findings": _l("findings"),
+    "resolution": _l("resolution"),
+    "root_cause": _l("root cause"),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: ComplaintStatus
+    target: ComplaintStatus
+    label: Any
+    requires: tuple[str, ...] = ()
+    capability: str = "edit"
+    needs_note: bool = False
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("assess", S.received, S.assessing, _l("Start assessment")),
+    Transition("investigate", S.assessing, S.investigating, _l("Start investigation"),
+               ("severity", "department", "assignee_id")),
+    Transition("resolve", S.investigating, S.resolving, _l("Start resolving"), ("findings",)),
+    Transition("close", S.resolving, S.closed, _l("Close complaint"),
+               ("resolution", "root_cause"), capability="close"),
+    Transition("reopen", S.closed, S.investigating, _l("Reopen"), capability="reopen",
+               needs_note=True),
+)
+BY_NAME = {t.name: t for t in TRANSITIONS}
+
+
+class TransitionError(ValueError):
+    """A refused transition; the message (translated) names the complaint and the reason."""
+
+
+def transitions_from(status: ComplaintStatus | str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == S(status)]
+
+
+def missing(complaint: Complaint, transition: Transition) -> list[str]:
+    """The fields the target state needs that the complaint lacks."""
+    return [name for name in transition.requires
+            if getattr(complaint, name) in (None, "") or
+            (isinstance(getattr(complaint, name), str) and not getattr(complaint, name).strip())]
+
+
+def service_levels(session: Session) -> dict[Severity, int]:
+    stored = dict(session.execute(sa.select(ServiceLevel.severity, ServiceLevel.days)).all())
+    return {severity: stored.get(severity, days)
+            for severity, days in DEFAULT_SERVICE_LEVELS.items()}
+
+
+def deadline(session: Session, complaint: Complaint) -> datetime | None:
+    if complaint.severity is None:
+        return None
+    return complaint.received_at + timedelta(days=service_levels(session)[complaint.severity])
+
+
+def is_overdue(complaint: Complaint, now: datetime) -> bool:
+    return complaint.status != S.closed and complaint.due_at is not None and \
+        complaint.due_at < now
+
+
+def overdue_criterion(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Complaint.status != S.closed, Complaint.due_at < now)
+
+
+def perform(
+    session: Session,
+    complaint: Complaint,
+    name: str,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+    note: str | None = None,
+    satisfaction: int | None = None,
+) -> Transition:
+    """Move ``complaint`` along transition ``name`` or raise TransitionError, changing
+    nothing. Flushes (so a concurrent change surfaces here as StaleDataError)."""
+    now = now or utcnow()
+    transition = BY_NAME.get(name)
+    if transition is None:
+        raise TransitionError(_l("Unknown step."))
+    status = S(complaint.status)
+    if status != transition.source:
+        if transition.target == status == S.closed:
+            raise TransitionError(_l("%(ref)s is already closed.", ref=complaint.reference))
+        raise TransitionError(_l("%(ref)s is %(status)s: “%(step)s” is not possible now.",
+                                 ref=complaint.reference, status=status.label,
+                                 step=transition.label))
+    lacking = missing(complaint, transition)
+    if lacking:
+        raise TransitionError(_l("%(ref)s has no %(fields)s.", ref=complaint.reference,
+                                 fields=", ".join(str(FIELD_NAMES[f]) for f in lacking)))
+    note = (note or "").strip() or None
+    if transition.needs_note and not note:
+        raise TransitionError(_l("Give a reason to reopen %(ref)s.", ref=complaint.reference))
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise TransitionError(_l("Choose a score from 1 to 5."))
+
+    details: dict[str, Any] = {}
+    if transition.name == "investigate":
+        complaint.due_at = deadline(session, complaint)
+        details["due_at"] = audit.jsonable(complaint.due_at)
+    elif transition.name == "close":
+        complaint.closed_at = now
+        complaint.closed_by_id = actor.id if actor is not None else None
+        complaint.satisfaction = satisfaction
+        details["open_hours"] = round((now - complaint.received_at).total_seconds() / 3600, 2)
+        details["breached"] = complaint.due_at is not None and now > complaint.due_at
+        details["satisfaction"] = satisfaction
+    elif transition.name == "reopen":
+        complaint.reopened_count += 1
+        complaint.closed_at = None
+        complaint.closed_by_id = None
+        complaint.satisfaction = None
+    complaint.status = transition.target
+    session.flush()
+    audit.record(session, action="transition", entity="complaint", entity_id=complaint.id,
+                 actor=actor, now=now,
+                 changes={"step": transition.name, "from": status.value,
+                          "to": transition.target.value, "note": note, **details})
+    return transition
+
+
+@dataclass
+class BulkResult:
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def perform_many(
+    session: Session,
+    complaint_ids: Iterable[int] | sa.Select,
+    name: str,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+    note: str | None = None,
+    satisfaction: int | None = None,
+    only_assignee: User | None = None,
+) -> BulkResult:
+    """Apply one transition to many complaints, each on its own: the ready ones move, each
+    refused one is reported with its reason. ``only_assignee`` is a row rule: complaints
+    not assigned to that user are refused."""
+    now = now or utcnow()
+    result = BulkResult()
+    ids = complaint_ids if isinstance(complaint_ids, sa.Select) else list(complaint_ids)
+    query = sa.select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.reference)
+    for complaint in session.scalars(query).all():
+        if only_assignee is not None and complaint.assignee_id != only_assignee.id:
+            result.refused.append((complaint.reference, str(_l(
+                "%(ref)s is not assigned to you.", ref=complaint.reference))))
+            continue
+        try:
+            with session.begin_nested():
+                perform(session, complaint, name, actor=actor, now=now, note=note,
+                        satisfaction=satisfaction)
+        except TransitionError as refused:
+            result.refused.append((complaint.reference, str(refused)))
+        except StaleDataError:
+            session.expire(complaint)
+            result.refused.append((complaint.reference, str(_l(
+                "%(ref)s was changed by someone else at the same time; reload and check it.",
+                ref=complaint.reference))))
+        else:
+            result.done.append(complaint.reference)
+    return result
+
+
+def timeline(session: Session, complaint: Complaint) -> list[AuditEntry]:
+    """Every transition of ``complaint`` in order, with who, when and the note."""
+    return list(session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity == "complaint", AuditEntry.entity_id == str(complaint.id),
+               AuditEntry.action == "transition")
+        .order_by(AuditEntry.at, AuditEntry.id)))
 
 
 def next_reference(session: Session, *, now: datetime | None = None) -> str:
-    """The next free ``CP-YYYY-NNNNNN`` for the year of ``now``."""
+    """The next ``CP-YYYY-NNNNNN``, taken from a per-year counter row that is incremented
+    atomically, so two complaints registered at the same moment never share a number."""
     year = (now or utcnow()).year
     prefix = f"CP-{year}-"
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReferenceCounter)
     with session.no_autoflush:  # the caller's new complaint has no reference yet
-        last = session.scalar(
-            sa.select(sa.func.max(Complaint.reference))
-            .where(Complaint.reference.like(prefix + "%"))
-        )
-    number = int(last[len(prefix):]) + 1 if last else 1
+        highest = sa.select(sa.func.coalesce(sa.func.max(
+            sa.cast(sa.func.substr(Complaint.reference, len(prefix) + 1), sa.Integer)), 0)
+        ).where(Complaint.reference.like(prefix + "%")).scalar_subquery()
+        session.execute(insert.values(year=year, last_number=highest)
+                        .on_conflict_do_nothing(index_elements=["year"]))
+        number = session.scalar(
+            sa.update(ReferenceCounter).where(ReferenceCounter.year == year)
+            .values(last_number=ReferenceCounter.last_number + 1)
+            .returning(ReferenceCounter.last_number))
     return REFERENCE_FORMAT.format(year=year, number=number)
+
+
+# --- analysis --------------------------------------------------------------------------
+
+
+def _hours(session: Session, start: Any, end: Any) -> sa.ColumnElement:
+    if session.get_bind().dialect.name == "sqlite":
+        return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
+    return sa.extract("epoch", end - start) / 3600.0
+
+
+def _part(session: Session, part: str, column: Any) -> sa.ColumnElement:
+    if session.get_bind().dialect.name == "sqlite":
+        formats = {"month": "%Y-%m", "weekday": "%w", "hour": "%H"}
+        value = sa.func.strftime(formats[part], column)
+        return value if part == "month" else sa.cast(value, sa.Integer)
+    if part == "month":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.cast(sa.extract("dow" if part == "weekday" else "hour", column), sa.Integer)
+
+
+def per_category_month(session: Session) -> list[tuple[str, str, int]]:
+    """(month 'YYYY-MM', category code, complaints received) ordered by month, category."""
+    month = _part(session, "month", Complaint.received_at).label("month")
+    rows = session.execute(sa.select(month, Complaint.category, sa.func.count())
+                           .group_by(month, Complaint.category)
+                           .order_by(month, Complaint.category)).all()
+    return [(m, c.value, n) for m, c, n in rows]
+
+
+@dataclass
+class HandlingFigures:
+    closed: int
+    mean_hours: float | None
+    p90_hours: float | None
+    breach_rate: float | None
+    mean_satisfaction: float | None
+
+
+def handling(session: Session) -> HandlingFigures:
+    """Over closed complaints: mean and 90th-percentile hours open (linear interpolation,
+    as PostgreSQL's percentile_cont), share closed after their deadline, mean handling
+    satisfaction."""
+    hours = _hours(session, Complaint.received_at, Complaint.closed_at)
+    closed = Complaint.status == S.closed
+    count, mean, breached, with_due, satisfaction = session.execute(sa.select(
+        sa.func.count(), sa.func.avg(hours),
+        sa.func.count().filter(Complaint.closed_at > Complaint.due_at),
+        sa.func.count(Complaint.due_at), sa.func.avg(Complaint.satisfaction),
+    ).where(closed)).one()
+    p90 = None
+    if count:
+        if session.get_bind().dialect.name == "postgresql":
+            p90 = session.scalar(sa.select(sa.func.percentile_cont(0.9).within_group(hours))
+                                 .where(closed))
+        else:
+            position = 0.9 * (count - 1)
+            low = int(position)
+            pair = session.scalars(sa.select(hours).where(closed).order_by(hours)
+                                   .offset(low).limit(2)).all()
+            p90 = pair[0] + (pair[-1] - pair[0]) * (position - low)
+    return HandlingFigures(
+        closed=count,
+        mean_hours=float(mean) if mean is not None else None,
+        p90_hours=float(p90) if p90 is not None else None,
+        breach_rate=breached / with_due if with_due else None,
+        mean_satisfaction=float(satisfaction) if satisfaction is not None else None,
+    )
+
+
+def peaks(session: Session) -> dict[str, int | None]:
+    """The weekday (0 = Sunday) and the hour (UTC) at which most complaints arrive."""
+    found: dict[str, int | None] = {}
+    for part in ("weekday", "hour"):
+        value = _part(session, part, Complaint.received_at).label(part)
+        row = session.execute(sa.select(value, sa.func.count().label("n")).group_by(value)
+                              .order_by(sa.desc("n"), value).limit(1)).first()
+        found[part] = row[0] if row else None
+    return found

@@ -13,6 +13,7 @@ from .base import DashboardView
 from .clients import ClientView
 from .complaints import ComplaintView
 from .events import EventView
+from .service_levels import ServiceLevelView
 from .tiers import TierView
 from .users import UserView
 from .visits import VisitView
@@ -32,6 +33,7 @@ def build_admin(app) -> Admin:
     admin.add_view(EventView(db, name=_l("Events"), endpoint="event"))
     admin.add_view(ComplaintView(db, name=_l("Complaints"), endpoint="complaint"))
     admin.add_view(TierView(db, name=_l("Tiers"), endpoint="tier"))
+    admin.add_view(ServiceLevelView(db, name=_l("Service levels"), endpoint="service_level"))
     admin.add_view(UserView(db, name=_l("Users"), endpoint="user"))
     admin.add_view(AuditView(db, name=_l("Audit log"), endpoint="audit"))
     return admin

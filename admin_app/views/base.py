@@ -36,7 +36,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from ..enums import LabelledEnum
 from ..extensions import db
 from ..i18n import wtforms_translations
-from ..permissions import MASKED_FIELDS, can, masked_fields
+from ..permissions import MASKED_FIELDS, can, masked_fields, row_rule
 from ..services import audit
 
 # Flask-Admin endpoint -> the capability it needs. Endpoints not listed are refused.
@@ -178,6 +178,10 @@ class SecureMixin:
 
     def allowed(self, capability: str) -> bool:
         return can(role_of_current_user(), self.resource, capability)
+
+    def row_rule(self, capability: str) -> str | None:
+        """The column that must hold the current user's id for ``capability`` (or None)."""
+        return row_rule(role_of_current_user(), self.resource, capability)
 
     def is_visible(self) -> bool:
         return self.allowed("view")

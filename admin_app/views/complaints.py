@@ -1,20 +1,81 @@
-"""Complaints (投诉处理)."""
+"""Complaints (投诉处理): registration, the workflow's steps as buttons and list actions,
+deadlines and the timeline. The rules live in ``services.complaints``."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
+
 from ..extensions import db
-from ..forms.validators import Score
-from ..models import Complaint
+from ..models import Complaint, utcnow
 from ..services import complaints
-from .base import SecureModelView
+from .base import SecureModelView, datetime_formatter
 from .labels import COLUMN_LABELS
 from .lookups import CLIENT_LOOKUP, USER_LOOKUP
 
 
+class OverdueFilter(BaseSQLAFilter):
+    """Open complaints past their deadline (or, with "no", all the others)."""
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        overdue = complaints.overdue_criterion(utcnow())
+        return query.filter(overdue if value == "1" else sa.not_(overdue))
+
+    def operation(self) -> Any:
+        return _l("is")
+
+
+def due_formatter(view: Any, context: Any, model: Complaint, name: str) -> Any:
+    if model.due_at is None:
+        return ""
+    text = datetime_formatter(view, model.due_at, name)
+    if complaints.is_overdue(model, utcnow()):
+        return Markup('<span class="badge badge-danger overdue">{} · {}</span>').format(
+            text, _("Overdue"))
+    return text
+
+
+def report(result: complaints.BulkResult, step: str) -> None:
+    """"12 closed; 3 refused: CP-2026-000123 has no resolution, …" as one message."""
+    done = _("%(n)d done (%(step)s)", n=len(result.done), step=step)
+    if result.refused:
+        reasons = "; ".join(message for _ref, message in result.refused)
+        flash(_("%(done)s; %(n)d refused: %(reasons)s", done=done, n=len(result.refused),
+                reasons=reasons), "warning")
+    else:
+        flash(done, "success")
+
+
+def _bulk_action(step: str):
+    transition = complaints.BY_NAME[step]
+
+    def handler(self: ComplaintView, ids: list[str]) -> None:
+        scope = [int(i) for i in ids if str(i).isdigit()]
+        self.run_bulk(step, scope)
+
+    return action(step, transition.label,
+                  _l("Apply “%(step)s” to the selected complaints?", step=transition.label))(
+        handler)
+
+
 class ComplaintView(SecureModelView):
     resource = "complaint"
-
     record_model = Complaint
+    details_template = "admin/complaint_details.html"
+    list_template = "admin/complaint_list.html"
+    action_capabilities = {"delete": "delete", "assess": "edit", "investigate": "edit",
+                           "resolve": "edit", "close": "close"}
+    endpoint_capabilities = {"transition_view": "view", "bulk_close_view": "close"}
 
     column_list = ("reference", "client", "channel", "category", "severity", "status",
                    "received_at", "due_at", "assignee")
@@ -27,18 +88,98 @@ class ComplaintView(SecureModelView):
     column_sortable_list = ("reference", "channel", "category", "severity", "status",
                             "received_at", "due_at", ("client", "client.name"))
     column_default_sort = ("received_at", True)
-    column_filters = ("channel", "category", "severity", "status", "department", "received_at",
-                      "due_at", "closed_at")
-    column_labels = COLUMN_LABELS
-    form_columns = (
-        "client", "channel", "received_at", "category", "severity", "department",
-        "assignee", "due_at", "description", "findings", "resolution", "root_cause",
-        "satisfaction",
+    column_filters = (
+        OverdueFilter(Complaint.due_at, _l("Overdue"),
+                      options=(("1", _l("Yes")), ("0", _l("No")))),
+        "channel", "category", "severity", "status", "department", "received_at", "due_at",
+        "closed_at",
     )
-    form_args = {"satisfaction": {"validators": [Score()]}}
+    column_labels = COLUMN_LABELS
+    column_formatters = {"due_at": due_formatter}
+    column_formatters_detail = {"due_at": due_formatter}
+    form_columns = (
+        "client", "channel", "received_at", "category", "severity", "department", "assignee",
+        "description", "findings", "resolution", "root_cause",
+    )
+    form_args = {"received_at": {"default": utcnow}}
     form_ajax_refs = {"client": CLIENT_LOOKUP, "assignee": USER_LOOKUP}
+
+    action_assess = _bulk_action("assess")
+    action_investigate = _bulk_action("investigate")
+    action_resolve = _bulk_action("resolve")
+    action_close = _bulk_action("close")
 
     def on_model_change(self, form, model, is_created):
         if is_created and not model.reference:
             model.reference = complaints.next_reference(db.session, now=model.received_at)
+        if not is_created and model.status != "received" and model.severity is not None \
+                and sa.inspect(model).attrs.severity.history.has_changes() \
+                and model.due_at is not None:
+            model.due_at = complaints.deadline(db.session, model)  # severity re-assessed
         super().on_model_change(form, model, is_created)
+
+    # --- the workflow -----------------------------------------------------------------
+
+    def only_assignee(self, capability: str) -> Any:
+        """The current user when a row rule limits ``capability`` to their own rows."""
+        return current_user._get_current_object() if self.row_rule(capability) else None
+
+    def may(self, transition: complaints.Transition, complaint: Complaint) -> bool:
+        if not self.allowed(transition.capability):
+            return False
+        owner = self.row_rule(transition.capability)
+        return owner is None or getattr(complaint, owner) == current_user.id
+
+    @expose("/transition/", methods=("POST",))
+    def transition_view(self) -> Any:
+        complaint = self.get_one(request.args.get("id"))
+        transition = complaints.BY_NAME.get(request.form.get("step", ""))
+        if complaint is None or transition is None:
+            abort(404)
+        if not self.may(transition, complaint):
+            abort(403)
+        satisfaction = request.form.get("satisfaction", "")
+        try:
+            complaints.perform(db.session, complaint, transition.name,
+                               actor=current_user._get_current_object(),
+                               note=request.form.get("note"),
+                               satisfaction=int(satisfaction) if satisfaction.isdigit() else None)
+            db.session.commit()
+        except complaints.TransitionError as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else changed %(ref)s at the same time: nothing was done. It is now "
+                    "%(status)s.", ref=complaint.reference,
+                    status=db.session.get(Complaint, complaint.id).status.label), "error")
+        else:
+            flash(_("%(ref)s: %(step)s done.", ref=complaint.reference, step=transition.label),
+                  "success")
+        return redirect(self.get_url(".details_view", id=complaint.id))
+
+    @expose("/bulk-close/", methods=("POST",))
+    def bulk_close_view(self) -> Any:
+        """Close every complaint matching the list's search and filters that is ready."""
+        self.run_bulk("close", self.selection_scope())
+        return redirect(self.list_url())
+
+    def run_bulk(self, step: str, scope: Any) -> None:
+        transition = complaints.BY_NAME[step]
+        result = complaints.perform_many(
+            db.session, scope, step, actor=current_user._get_current_object(),
+            only_assignee=self.only_assignee(transition.capability))
+        db.session.commit()
+        report(result, str(transition.label))
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["transitions"] = [t for t in complaints.transitions_from(model.status)
+                                     if self.may(t, model)]
+            kwargs["timeline"] = complaints.timeline(db.session, model)
+        if template == self.list_template:
+            kwargs["can_bulk_close"] = self.allowed("close")
+        return super().render(template, **kwargs)
+
+

@@ -1,0 +1,21 @@
+"""Complaint service levels: days allowed per severity; admins change them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import ServiceLevel
+from .base import SecureModelView
+from .labels import COLUMN_LABELS
+
+
+class ServiceLevelView(SecureModelView):
+    resource = "service_level"
+    record_model = ServiceLevel
+    action_capabilities: dict[str, str] = {}
+
+    column_list = ("severity", "days", "updated_at")
+    column_default_sort = ("days", False)
+    column_labels = {**COLUMN_LABELS, "days": _l("Days to resolve")}
+    form_columns = ("days",)
+    form_args = {"days": {"description": _l("Between 1 and 365 days.")}}
