@@ -16,6 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..enums import ComplaintStatus
 from ..extensions import db
 from ..models import Complaint, utcnow
 from ..services import complaints
@@ -178,6 +179,7 @@ class ComplaintView(SecureModelView):
             kwargs["transitions"] = [t for t in complaints.transitions_from(model.status)
                                      if self.may(t, model)]
             kwargs["timeline"] = complaints.timeline(db.session, model)
+            kwargs["status_labels"] = ComplaintStatus.labels()
         if template == self.list_template:
             kwargs["can_bulk_close"] = self.allowed("close")
         return super().render(template, **kwargs)
