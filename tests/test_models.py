@@ -46,6 +46,8 @@ from admin_app.models import (
     Complaint,
     Event,
     EventAttendance,
+    ReferenceCounter,
+    ServiceLevel,
     Tier,
     TierChange,
     User,
@@ -64,6 +66,8 @@ MODELS: dict[str, type[db.Model]] = {
     "event": Event,
     "event_attendance": EventAttendance,
     "complaint": Complaint,
+    "service_level": ServiceLevel,
+    "reference_counter": ReferenceCounter,
 }
 
 
@@ -323,7 +327,7 @@ ENUM_COLUMNS = [
 def test_unknown_enum_code_written_with_sql_is_refused(session, rows, subtests):
     """The CHECK constraint, not just SQLAlchemy, keeps every enum column to its codes --
     and upper-case member spellings are unknown codes too."""
-    assert len(ENUM_COLUMNS) == 16
+    assert len(ENUM_COLUMNS) == 17
     for table, column, enum in ENUM_COLUMNS:
         assert enum.native_enum is False and enum.create_constraint is True
         # A done visit's satisfaction would trip satisfaction_only_when_done first.
