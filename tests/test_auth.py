@@ -186,3 +186,28 @@ def test_logout_clears_the_session(app, as_role):
     staff.post_form("/logout", {}, token_url="/admin/")
     with staff.client.session_transaction() as after:
         assert "_user_id" not in after and "lang" not in after
+
+
+def test_rate_limit_is_shared_through_redis(database_url, tmp_path, users):
+    """Two app processes (here: two apps) count log-in attempts in one Redis."""
+    import uuid
+
+    import redis
+
+    from admin_app import create_app
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+              "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+              "LOGIN_RATE_LIMIT": "2 per minute"}
+    first, second = create_app(config), create_app(config)
+    for app in (first, first, second):
+        browser = Browser(app.test_client())
+        page = browser.get("/login")
+        response = browser.client.post("/login", data={
+            "username": "nobody", "password": "x", "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 429
