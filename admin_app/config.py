@@ -41,7 +41,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if overrides:
         app.config.update(overrides)
 
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    # A test's dict, then the environment, then instance/config.py: the later layer wins.
+    url = ((overrides or {}).get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+           or app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL"))
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + str(Path(app.instance_path) / "clientcare.db")

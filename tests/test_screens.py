@@ -266,3 +266,12 @@ def test_search_and_filter(as_role, sample):
     admin = as_role("admin")
     assert "王小明" in admin.get("/admin/client/?search=王小").text
     assert "王小明" not in admin.get("/admin/client/?search=nobody").text
+
+
+def test_user_lookup_offers_only_active_users(app, as_role, users):
+    with app.app_context():
+        db.session.get(User, users["supervisor"]).is_active = False
+        db.session.commit()
+    response = as_role("staff").get("/admin/visit/ajax/lookup/?name=staff&query=Test")
+    names = {label for _id, label in response.json}
+    assert names == {"Test admin", "Test staff"}

@@ -222,7 +222,7 @@ def next_reference(session: Session, *, now: datetime | None = None) -> str:
     with session.no_autoflush:  # the caller's new complaint has no reference yet
         highest = sa.select(sa.func.coalesce(sa.func.max(
             sa.cast(sa.func.substr(Complaint.reference, len(prefix) + 1), sa.Integer)), 0)
-        ).where(Complaint.reference.like(prefix + "%")).scalar_subquery()
+        ).where(Complaint.reference.regexp_match(rf"^CP-{year}-[0-9]{{6}}$")).scalar_subquery()
         session.execute(insert.values(year=year, last_number=highest)
                         .on_conflict_do_nothing(index_elements=["year"]))
         number = session.scalar(

@@ -344,6 +344,20 @@ class SecureModelView(SecureMixin, ModelView):
         """Back to the list as it was (same search, filters, sort)."""
         return self.get_url(".index_view", **request.args)
 
+    def pk_values(self, ids: Any) -> list[Any]:
+        """Posted row ids as primary-key values (PostgreSQL won't compare int to text)."""
+        convert = self.model.__mapper__.primary_key[0].type.python_type
+        values = []
+        for raw in ids:
+            try:
+                values.append(convert(raw))
+            except (TypeError, ValueError):
+                continue
+        return values
+
+    def action_delete(self, ids: Any) -> None:
+        super().action_delete(tuple(self.pk_values(ids)))
+
     # --- writing -----------------------------------------------------------------------
 
     def get_edit_form(self) -> Any:

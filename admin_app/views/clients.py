@@ -30,7 +30,7 @@ from ..models import Client, Tier
 from ..services import tiers
 from .base import SecureModelView, datetime_formatter
 from .labels import COLUMN_LABELS
-from .lookups import USER_LOOKUP
+from .lookups import user_lookup
 
 
 def result_message(result: tiers.RecalcResult) -> str:
@@ -108,7 +108,7 @@ class ClientView(SecureModelView):
                  "description": _l("Leave empty to assign the tier the client's figures earn. "
                                    "A tier chosen by hand is recorded as a manual change.")},
     }
-    form_ajax_refs = {"advisor": USER_LOOKUP}
+    form_ajax_refs = {"advisor": user_lookup("advisor")}
 
     def on_model_change(self, form, model, is_created):
         tiers.apply_manual_change(db.session, model, actor=current_user._get_current_object())

@@ -22,7 +22,7 @@ from ..models import Complaint, utcnow
 from ..services import complaints
 from .base import SecureModelView, datetime_formatter
 from .labels import COLUMN_LABELS
-from .lookups import CLIENT_LOOKUP, USER_LOOKUP
+from .lookups import CLIENT_LOOKUP, user_lookup
 
 
 class OverdueFilter(BaseSQLAFilter):
@@ -103,7 +103,7 @@ class ComplaintView(SecureModelView):
         "description", "findings", "resolution", "root_cause",
     )
     form_args = {"received_at": {"default": utcnow}}
-    form_ajax_refs = {"client": CLIENT_LOOKUP, "assignee": USER_LOOKUP}
+    form_ajax_refs = {"client": CLIENT_LOOKUP, "assignee": user_lookup("assignee")}
 
     action_assess = _bulk_action("assess")
     action_investigate = _bulk_action("investigate")

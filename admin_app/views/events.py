@@ -6,7 +6,7 @@ from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..models import Event, EventAttendance
 from .base import SecureModelView
 from .labels import COLUMN_LABELS
-from .lookups import CLIENT_LOOKUP, USER_LOOKUP
+from .lookups import CLIENT_LOOKUP, user_lookup
 
 
 class EventView(SecureModelView):
@@ -35,7 +35,7 @@ class EventView(SecureModelView):
         "capacity": {"validators": [NonNegative()]},
         "budget": {"validators": [Money()]},
     }
-    form_ajax_refs = {"organizer": USER_LOOKUP}
+    form_ajax_refs = {"organizer": user_lookup("organizer")}
     inline_models = [
         (
             EventAttendance,

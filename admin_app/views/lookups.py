@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import User
 
 CLIENT_LOOKUP: dict[str, Any] = {
     "fields": ("code", "name"),
@@ -13,10 +17,15 @@ CLIENT_LOOKUP: dict[str, Any] = {
     "minimum_input_length": 1,
 }
 
-USER_LOOKUP: dict[str, Any] = {
-    "fields": ("username", "full_name"),
-    "page_size": 10,
-    "placeholder": _l("Type a user name"),
-    "minimum_input_length": 1,
-    "filters": ["is_active = true"],
-}
+
+class ActiveUserLoader(QueryAjaxModelLoader):
+    """Only active users can be picked as advisor, assignee, organiser or staff."""
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(User.is_active.is_(True))
+
+
+def user_lookup(name: str) -> ActiveUserLoader:
+    return ActiveUserLoader(name, db.session, User, fields=("username", "full_name"),
+                            page_size=10, placeholder=_l("Type a user name"),
+                            minimum_input_length=1)

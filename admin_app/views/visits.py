@@ -6,7 +6,7 @@ from ..forms.validators import Score
 from ..models import Visit
 from .base import SecureModelView
 from .labels import COLUMN_LABELS
-from .lookups import CLIENT_LOOKUP, USER_LOOKUP
+from .lookups import CLIENT_LOOKUP, user_lookup
 
 
 class VisitView(SecureModelView):
@@ -28,4 +28,4 @@ class VisitView(SecureModelView):
     form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
                     "completed_at", "satisfaction", "summary")
     form_args = {"satisfaction": {"validators": [Score()]}}
-    form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": USER_LOOKUP}
+    form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": user_lookup("staff")}
