@@ -6,9 +6,9 @@ import json
 
 from markupsafe import Markup
 
+from ..labels import COLUMN_LABELS
 from ..models import AuditEntry
 from .base import SecureModelView
-from .labels import COLUMN_LABELS
 
 
 def changes_formatter(view, context, model, name):

@@ -26,10 +26,10 @@ from ..forms.validators import (
     Phone,
     RequiredIf,
 )
+from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
 from ..services import tiers
 from .base import SecureModelView, datetime_formatter
-from .labels import COLUMN_LABELS
 from .lookups import user_lookup
 
 

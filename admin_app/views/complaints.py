@@ -18,10 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..enums import ComplaintStatus
 from ..extensions import db
+from ..labels import COLUMN_LABELS
 from ..models import Complaint, utcnow
 from ..services import complaints
 from .base import SecureModelView, datetime_formatter
-from .labels import COLUMN_LABELS
 from .lookups import CLIENT_LOOKUP, user_lookup
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..labels import COLUMN_LABELS
 from ..models import ServiceLevel
 from .base import SecureModelView
-from .labels import COLUMN_LABELS
 
 
 class ServiceLevelView(SecureModelView):

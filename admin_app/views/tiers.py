@@ -15,10 +15,10 @@ from flask_admin.model.helpers import get_mdict_item_or_list
 
 from ..extensions import db
 from ..forms.validators import Money, NonNegative
+from ..labels import COLUMN_LABELS
 from ..models import Tier
 from ..services import tiers
 from .base import SecureModelView
-from .labels import COLUMN_LABELS
 
 THRESHOLD_FIELDS = ("min_assets", "min_annual_contribution", "min_trades_12m",
                     "callback_interval_days")

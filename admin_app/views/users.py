@@ -8,10 +8,10 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ..extensions import db
 from ..forms.validators import Email
+from ..labels import COLUMN_LABELS
 from ..models import User
 from ..services import accounts
 from .base import SecureModelView
-from .labels import COLUMN_LABELS
 
 
 class PasswordPolicy:

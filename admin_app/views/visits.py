@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..forms.validators import Score
+from ..labels import COLUMN_LABELS
 from ..models import Visit
 from .base import SecureModelView
-from .labels import COLUMN_LABELS
 from .lookups import CLIENT_LOOKUP, user_lookup
 
 
