@@ -110,6 +110,37 @@ def tiers_recalc(dry_run: bool) -> None:
                + (" (dry run: nothing was changed)" if dry_run else ""))
 
 
+@click.command("export")
+@click.argument("entity", type=click.Choice(["clients", "visits", "events", "complaints"]))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def export_command(entity: str, fmt: str, output: str) -> None:
+    """Write the ENTITY list (all rows, same columns as the screens) to a file."""
+    from .services import exports
+
+    spec = exports.SPECS[entity]
+    total = exports.count(db.session, spec)
+    if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
+        raise click.ClickException(f"{total} rows do not fit in an XLSX sheet; use --format csv.")
+    data = exports.rows(db.session, spec, exports.statement(spec))
+    with open(output, "wb") as out, click.progressbar(length=total, label="Rows") as bar:
+        done = [0]
+
+        def advance(n: int) -> None:
+            bar.update(n - done[0])
+            done[0] = n
+
+        for chunk in exports.WRITERS[fmt](exports.headers(spec), data, on_row=advance):
+            out.write(chunk)
+    db.session.rollback()
+    audit.record(db.session, action="export", entity=spec.model.__tablename__,
+                 changes={"list": entity, "format": fmt, "scope": "cli", "rows": done[0]})
+    db.session.commit()
+    click.echo(f"Wrote {done[0]} rows to {output}.")
+
+
 def _demo_password() -> str:
     """DEMO_PASSWORD, else one generated once and kept in instance/ (never committed)."""
     if current_app.config.get("DEMO_PASSWORD"):
@@ -129,3 +160,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tiers_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(export_command)

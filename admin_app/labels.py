@@ -41,6 +41,8 @@ COLUMN_LABELS = {
     "description": _l("Description"),
     "client": _l("Client"),
     "client.name": _l("Client"),
+    "client.code": _l("Client code"),
+    "attendance.status": _l("Attendance"),
     "staff": _l("Staff"),
     "channel": _l("Channel"),
     "purpose": _l("Purpose"),

@@ -42,7 +42,7 @@ def _cases() -> list[tuple[str, str, str, str]]:
             elif name == "action_view":
                 for action in [*view._actions_data, UNKNOWN_ACTION]:
                     cases.append((rule.endpoint, method, action,
-                                  view.action_capabilities.get(action, "<unclassified>")))
+                                  view.action_capability(action) or "<unclassified>"))
             elif name == "ajax_lookup":
                 cases.append((rule.endpoint, method, "", "create|edit"))
             else:

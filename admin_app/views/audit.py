@@ -22,6 +22,7 @@ class AuditView(SecureModelView):
     action_capabilities: dict[str, str] = {}
 
     record_model = AuditEntry
+    export_spec = "audit"
 
     column_list = ("at", "user", "action", "entity", "entity_id", "ip", "changes")
     column_searchable_list = ("entity", "entity_id", "action")

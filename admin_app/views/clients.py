@@ -61,6 +61,7 @@ def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
 class ClientView(SecureModelView):
     resource = "client"
     record_model = Client
+    export_spec = "clients"
     action_capabilities = {"delete": "delete", "recalculate_tier": "recalculate_tier",
                            "recalculate_tier_dry_run": "recalculate_tier"}
     endpoint_capabilities = {"recalculate_view": "recalculate_tier"}

@@ -72,6 +72,7 @@ def _bulk_action(step: str):
 class ComplaintView(SecureModelView):
     resource = "complaint"
     record_model = Complaint
+    export_spec = "complaints"
     details_template = "admin/complaint_details.html"
     list_template = "admin/complaint_list.html"
     action_capabilities = {"delete": "delete", "assess": "edit", "investigate": "edit",

@@ -13,6 +13,7 @@ class EventView(SecureModelView):
     resource = "event"
 
     record_model = Event
+    export_spec = "events"
 
     column_list = ("title", "kind", "status", "starts_at", "location", "capacity", "budget",
                    "organizer")

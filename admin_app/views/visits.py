@@ -13,6 +13,7 @@ class VisitView(SecureModelView):
     resource = "visit"
 
     record_model = Visit
+    export_spec = "visits"
 
     column_list = ("client", "channel", "purpose", "status", "scheduled_for", "completed_at",
                    "staff", "satisfaction")
