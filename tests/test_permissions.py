@@ -69,6 +69,10 @@ def test_every_resource_in_the_matrix_has_a_screen(app):
 
 def test_matrix_covers_all_routes():
     assert len(CASES) >= 60
+    actions = {(endpoint, action) for endpoint, _m, action, _c in CASES if action}
+    for view in ("client", "visit", "event", "complaint"):
+        assert (f"{view}.action_view", "delete") in actions
+        assert (f"{view}.action_view", "export_selected") in actions
     assert any(capability == "<unclassified>" for *_, capability in CASES)
 
 

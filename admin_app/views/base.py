@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -427,6 +428,8 @@ class SecureModelView(SecureMixin, ModelView):
                 continue
         return values
 
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids: Any) -> None:
         super().action_delete(tuple(self.pk_values(ids)))
 
