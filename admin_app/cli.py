@@ -124,7 +124,7 @@ def export_command(entity: str, fmt: str, output: str) -> None:
     total = exports.count(db.session, spec)
     if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
         raise click.ClickException(f"{total} rows do not fit in an XLSX sheet; use --format csv.")
-    data = exports.rows(db.session, spec, exports.statement(spec))
+    data = exports.lines(db.session, spec, fmt)
     with open(output, "wb") as out, click.progressbar(length=total, label="Rows") as bar:
         done = [0]
 

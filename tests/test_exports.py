@@ -108,11 +108,21 @@ def test_formulas_are_neutralised_numbers_stay_numbers(as_role, many, fmt):
         assert all(isinstance(r[14], float | int) for r in rows)
 
 
-def test_negative_numbers_stay_numbers():
-    assert exports._xlsx_cell(Decimal("-12.5")) == "<c><v>-12.5</v></c>"
-    text = exports.neutralise("-12.5")  # the same characters as text are neutralised
-    chunks = b"".join(exports.csv_chunks(["n", "t"], [[Decimal("-12.5"), text]]))
-    assert chunks.decode("utf-8-sig").splitlines()[1] == "-12.5,'-12.5"
+@pytest.mark.parametrize(("fmt", "number", "text"), [
+    ("csv", "-12.50", "\"'-12.5\""),
+    ("xlsx", "<c><v>-12.50</v></c>", "<t xml:space=\"preserve\">'-12.5</t>"),
+])
+def test_negative_numbers_stay_numbers(session, fmt, number, text):
+    """The database renders a number as a number and the same characters as text, with the
+    text neutralised."""
+    render = exports.Render(session.get_bind().dialect.name, fmt, UTC, datetime.now(UTC))
+    value = sa.literal(Decimal("-12.5"), sa.Numeric(18, 2))
+    as_number, as_text = session.execute(sa.select(
+        render.number(value, money=True),
+        render.quoted(render.neutralised(sa.literal("-12.5"))))).one()
+    assert as_number == number
+    assert text in as_text
+    assert exports.neutralise("-12.5") == "'-12.5"
 
 
 def test_masking_applies_to_exports(as_role, many, monkeypatch):

@@ -304,7 +304,6 @@ class SecureModelView(SecureMixin, ModelView):
                     "(%(limit)s). Export it as CSV instead.",
                     limit=format_decimal(exports.XLSX_MAX_ROWS)), "error")
             return redirect(self.list_url())
-        select = exports.statement(spec, base)
         args = self._get_list_extra_args()
         details = {"list": self.endpoint, "format": fmt, "scope": scope, "search": args.search,
                    "filters": [[str(self._filters[i].name), str(self._filters[i].operation()),
@@ -315,7 +314,7 @@ class SecureModelView(SecureMixin, ModelView):
 
         def generate() -> Any:
             try:
-                data = exports.rows(db.session, spec, select, masks=masks, tz=tz)
+                data = exports.lines(db.session, spec, fmt, base, masks=masks, tz=tz)
                 yield from exports.WRITERS[fmt](exports.headers(spec), data,
                                                 on_row=lambda n: written.__setitem__(0, n))
             finally:
