@@ -116,7 +116,7 @@ def test_negative_numbers_stay_numbers(session, fmt, number, text):
     """The database renders a number as a number and the same characters as text, with the
     text neutralised."""
     render = exports.Render(session.get_bind().dialect.name, fmt, UTC, datetime.now(UTC))
-    value = sa.literal(Decimal("-12.5"), sa.Numeric(18, 2))
+    value = sa.cast(sa.literal("-12.50"), sa.Numeric(18, 2))
     as_number, as_text = session.execute(sa.select(
         render.number(value, money=True),
         render.quoted(render.neutralised(sa.literal("-12.5"))))).one()
@@ -221,3 +221,12 @@ def test_cli_export(app, many, tmp_path):
     csv_target = tmp_path / "clients.csv"
     app.test_cli_runner().invoke(args=["export", "clients", "-o", str(csv_target)])
     assert csv_target.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize(("search", "expected"), [("X005", 1), ("nothing-matches", 0),
+                                                 ("客户", 30)])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_edge_row_counts(as_role, many, search, expected, fmt):
+    response = as_role("admin").get(f"/admin/client/export/{fmt}/?search={search}")
+    rows = (read_csv if fmt == "csv" else read_xlsx)(response)
+    assert len(rows) == expected + 1

@@ -66,7 +66,6 @@ class Spec:
 
 
 def _specs() -> dict[str, Spec]:
-    tier = aliased(Tier, name="export_tier")
     advisor = aliased(User, name="export_advisor")
     client = aliased(Client, name="export_client")
     staff = aliased(User, name="export_staff")
@@ -80,7 +79,8 @@ def _specs() -> dict[str, Spec]:
         "clients": Spec("clients", Client, (
             Column("code", Client.code), Column("name", Client.name),
             Column("kind", Client.kind, "label"), Column("status", Client.status, "label"),
-            Column("tier", tier.code, "tier"), Column("tier_locked", Client.tier_locked, "bool"),
+            Column("tier", Client.tier_id, "tier"),
+            Column("tier_locked", Client.tier_locked, "bool"),
             Column("gender", Client.gender, "label"), Column("birth_date", Client.birth_date,
                                                              "date"),
             Column("phone", Client.phone), Column("email", Client.email),
@@ -94,7 +94,7 @@ def _specs() -> dict[str, Spec]:
             Column("last_callback_at", Client.last_callback_at, "datetime"),
             Column("next_callback_due", Client.next_callback_due, "datetime"),
             Column("created_at", Client.created_at, "datetime"),
-        ), ((tier, Client.tier_id == tier.id), (advisor, Client.advisor_id == advisor.id))),
+        ), ((advisor, Client.advisor_id == advisor.id),)),
         "visits": Spec("visits", Visit, (
             Column("client.code", client.code), Column("client", client.name),
             Column("channel", Visit.channel, "label"), Column("purpose", Visit.purpose, "label"),
@@ -204,7 +204,9 @@ class Render:
 
     STARS = "*" * 64
 
-    def __init__(self, dialect: str, fmt: str, tz: tzinfo, now: datetime) -> None:
+    def __init__(self, dialect: str, fmt: str, tz: tzinfo, now: datetime,
+                 tiers: dict[int, str] | None = None) -> None:
+        self.tiers = tiers or {}
         self.sqlite = dialect == "sqlite"
         self.xlsx = fmt == "xlsx"
         offset = (now.astimezone(tz).utcoffset() or timedelta(0)) if tz else timedelta(0)
@@ -237,10 +239,13 @@ class Render:
         return sa.case((at > 0, text_func.substr(expr, 1, 1) + sa.literal("***") +
                         text_func.substr(expr, at)), else_=middle)
 
-    @staticmethod
-    def neutralised(expr: Any) -> Any:
-        first = text_func.substr(expr, 1, 1)
-        return sa.case((first.in_(list(FORMULA_START)), sa.literal("'") + expr), else_=expr)
+    def neutralised(self, expr: Any) -> Any:
+        # The formula characters are all below "A" or in the full-width block: one cheap
+        # range test on the first code point before the exact one.
+        first = sa.func.unicode(expr) if self.sqlite else sa.func.ascii(expr)
+        risky = sa.or_(first < 65, first.between(0xFF0B, 0xFF20))
+        exact = text_func.substr(expr, 1, 1).in_(list(FORMULA_START))
+        return sa.case((sa.and_(risky, exact), sa.literal("'") + expr), else_=expr)
 
     # -- cells ---------------------------------------------------------------------------
     def quoted(self, text: Any) -> Any:
@@ -260,9 +265,8 @@ class Render:
         return '"' + value.replace('"', '""') + '"'
 
     def number(self, expr: Any, money: bool = False) -> Any:
-        if money:
-            value = text_func.printf("%.2f", expr) if self.sqlite else \
-                text_func.to_char(expr, "FM9999999999999999990.00")
+        if money and self.sqlite:  # SQLite keeps no scale; PostgreSQL's numeric(18,2) does
+            value = text_func.printf("%.2f", expr)
         else:
             value = self.text(expr)
         return sa.literal("<c><v>") + value + sa.literal("</v></c>") if self.xlsx else value
@@ -278,8 +282,9 @@ class Render:
             if not self.minutes:
                 return text_func.substr(expr, 1, 19)
             return text_func.strftime("%Y-%m-%d %H:%M:%S", expr, f"{self.minutes:+d} minutes")
-        shifted = expr + sa.func.make_interval(0, 0, 0, 0, 0, self.minutes) \
-            if self.minutes else expr
+        if not self.minutes:
+            return text_func.substr(self.text(expr), 1, 19)
+        shifted = expr + sa.func.make_interval(0, 0, 0, 0, 0, self.minutes)
         return text_func.to_char(shifted, "YYYY-MM-DD HH24:MI:SS")
 
     def day(self, expr: Any) -> Any:
@@ -293,11 +298,11 @@ class Render:
         return sa.case({code: self.literal_text(text) for code, text in labels.items()},
                        value=expr, else_=self.empty())
 
-    def cell(self, column: Column, masks: dict[str, Callable[[str], str]],
+    def cell(self, spec: Spec, column: Column, masks: dict[str, Callable[[str], str]],
              label: Callable[[Any], str]) -> Any:
         expr = column.expression
         if column.kind == "text":
-            value = self.text(expr)
+            value = expr if isinstance(expr.type, sa.String) else self.text(expr)
             if column.key in masks:
                 value = self.masked(value, masks[column.key])
             rendered = self.quoted(self.neutralised(value))
@@ -310,17 +315,21 @@ class Render:
             rendered = self.day(expr)
         elif column.kind == "bool":
             return self.labelled(sa.cast(expr, sa.Integer), {1: label(True), 0: label(False)})
-        elif column.kind == "tier":
-            return self.labelled(expr, {code.value: label(code) for code in TierCode})
+        elif column.kind == "tier":  # by id: the tiers are few, so no join is needed
+            return self.labelled(expr, self.tiers)
         else:  # an enumeration stored by its code
             enum_cls = expr.type.enum_class
             return self.labelled(sa.type_coerce(expr, sa.String),
                                  {m.value: label(m) for m in enum_cls})
+        column_def = getattr(expr, "expression", expr)
+        if getattr(column_def, "table", None) is spec.model.__table__ and \
+                not column_def.nullable:
+            return rendered
         return sa.case((expr.is_(None), self.empty()), else_=rendered)
 
     def line(self, spec: Spec, masks: dict[str, Callable[[str], str]],
              label: Callable[[Any], str]) -> Any:
-        cells = [self.cell(c, masks, label) for c in spec.columns]
+        cells = [self.cell(spec, c, masks, label) for c in spec.columns]
         if self.xlsx:
             return reduce(operator.add, [sa.literal("<row>"), *cells, sa.literal("</row>")])
         separated = [cells[0]]
@@ -335,12 +344,26 @@ def lines(session: Session, spec: Spec, fmt: str, base: Query | sa.Select | None
           ) -> Iterator[list[str]]:
     """Batches of finished rows (CSV lines or XLSX <row> elements), read from a streaming
     cursor ``BATCH`` rows at a time."""
-    render = Render(session.get_bind().dialect.name, fmt, tz, now or datetime.now(UTC))
+    tiers = {tier.id: label(TierCode(tier.code)) if tier.code in TierCode.labels() else tier.name
+             for tier in session.scalars(sa.select(Tier))}
+    render = Render(session.get_bind().dialect.name, fmt, tz, now or datetime.now(UTC), tiers)
     line = render.line(spec, masks or {}, label).label("line")
     select = _with_columns(spec, base_statement(spec, base), [line])
-    result = session.execute(select.execution_options(yield_per=BATCH))
-    for partition in result.partitions():
-        yield [row[0] for row in partition]
+    # SQLAlchemy binds the parameters and opens a streaming (server-side) cursor; the
+    # finished lines are then taken from the DBAPI cursor directly, skipping Row objects.
+    result = session.connection().execute(select.execution_options(stream_results=True))
+    try:
+        first = result.fetchone()  # the row a streaming result reads ahead, if any
+        if first is None:
+            return
+        pending = [first[0]]
+        while batch := result.cursor.fetchmany(BATCH):
+            yield pending + [row[0] for row in batch]
+            pending = []
+        if pending:
+            yield pending
+    finally:
+        result.close()
 
 
 def headers(spec: Spec) -> list[str]:
