@@ -275,3 +275,10 @@ def test_user_lookup_offers_only_active_users(app, as_role, users):
     response = as_role("staff").get("/admin/visit/ajax/lookup/?name=staff&query=Test")
     names = {label for _id, label in response.json}
     assert names == {"Test admin", "Test staff"}
+
+
+def test_dashboard_figures_link_to_their_lists(as_role, sample):
+    html = as_role("staff").get("/admin/").text
+    assert "Complaints past deadline" in html and "Clients per tier" in html
+    assert 'href="/admin/complaint/?flt0_0=1"' in html
+    assert html.count("<h1") <= 1

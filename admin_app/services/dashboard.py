@@ -16,7 +16,7 @@ from ..models import Client, Complaint, Tier, utcnow
 
 @dataclass
 class Summary:
-    cards: list[tuple[Any, int, str | None]] = field(default_factory=list)
+    cards: list[tuple[str, Any, int]] = field(default_factory=list)  # key, label, value
     tiers: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -42,10 +42,10 @@ def summary(session: Session, *, now: datetime | None = None) -> Summary:
     ).all()
     return Summary(
         cards=[
-            (_l("Clients"), clients, None),
-            (_l("Overdue callbacks"), overdue_callbacks, None),
-            (_l("Open complaints"), open_complaints, None),
-            (_l("Complaints past deadline"), overdue_complaints, None),
+            ("clients", _l("Clients"), clients),
+            ("overdue_callbacks", _l("Overdue callbacks"), overdue_callbacks),
+            ("open_complaints", _l("Open complaints"), open_complaints),
+            ("overdue_complaints", _l("Complaints past deadline"), overdue_complaints),
         ],
         tiers=[(str(tier), count) for tier, count in per_tier],
     )

@@ -502,5 +502,11 @@ class DashboardView(SecureMixin, AdminIndexView):
     def index(self) -> Any:
         from ..services.dashboard import summary
 
-        return self.render("admin/dashboard.html", summary=summary(db.session))
+        links = {  # each figure opens the list behind it (the most overdue first)
+            "clients": url_for("client.index_view"),
+            "overdue_callbacks": url_for("client.index_view", sort=8),
+            "open_complaints": url_for("complaint.index_view"),
+            "overdue_complaints": url_for("complaint.index_view", flt0_0="1"),
+        }
+        return self.render("admin/dashboard.html", summary=summary(db.session), links=links)
 
