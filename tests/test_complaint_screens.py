@@ -154,3 +154,9 @@ def test_overdue_filter_and_badge(app, as_role, users, client_id):
     page = admin.get("/admin/complaint/?flt0_0=1").text
     assert page.count("CP-2026-") == 1 and reference in page
     assert "badge badge-danger overdue" in page
+
+
+def test_steps_are_offered_on_the_edit_page_too(app, as_role, users, client_id):
+    cid = complaint(app, status="received")
+    page = as_role("supervisor").get(f"/admin/complaint/edit/?id={cid}").text
+    assert 'id="step-assess"' in page and 'name="status"' not in page

@@ -74,6 +74,7 @@ class ComplaintView(SecureModelView):
     record_model = Complaint
     export_spec = "complaints"
     details_template = "admin/complaint_details.html"
+    edit_template = "admin/complaint_edit.html"
     list_template = "admin/complaint_list.html"
     action_capabilities = {"delete": "delete", "assess": "edit", "investigate": "edit",
                            "resolve": "edit", "close": "close"}
@@ -176,7 +177,7 @@ class ComplaintView(SecureModelView):
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
-        if template == self.details_template and model is not None:
+        if template in (self.details_template, self.edit_template) and model is not None:
             kwargs["transitions"] = [t for t in complaints.transitions_from(model.status)
                                      if self.may(t, model)]
             kwargs["timeline"] = complaints.timeline(db.session, model)
