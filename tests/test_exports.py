@@ -230,3 +230,15 @@ def test_edge_row_counts(as_role, many, search, expected, fmt):
     response = as_role("admin").get(f"/admin/client/export/{fmt}/?search={search}")
     rows = (read_csv if fmt == "csv" else read_xlsx)(response)
     assert len(rows) == expected + 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_times_are_in_the_configured_time_zone(app, as_role, many, fmt, monkeypatch):
+    monkeypatch.setattr(app.extensions["babel"], "default_timezone", "Asia/Shanghai")
+    response = as_role("admin").get(f"/admin/client/export/{fmt}/?sort=0")
+    created = (read_csv if fmt == "csv" else read_xlsx)(response)[1][20]
+    expected = datetime(2026, 1, 1, 16, 30)  # 08:30 UTC is 16:30 in Shanghai
+    if fmt == "csv":
+        assert created == "2026-01-01 16:30:00"
+    else:
+        assert abs((created - expected).total_seconds()) < 1
