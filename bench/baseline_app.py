@@ -8,6 +8,7 @@ import os
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
+from flask_babel import Babel
 
 from admin_app.config import normalise_database_url
 from admin_app.extensions import db
@@ -28,6 +29,7 @@ def create_baseline() -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     app.config["SECRET_KEY"] = "baseline"
     db.init_app(app)
+    Babel(app)
     admin = Admin(app)
     admin.add_view(ClientExport(Client, db, endpoint="client"))
     return app
