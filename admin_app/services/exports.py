@@ -63,6 +63,7 @@ class Spec:
     model: type
     columns: tuple[Column, ...]
     joins: tuple[tuple[Any, Any], ...] = ()
+    joins_add_rows: bool = False  # one line per joined row (events: one per attendance)
 
 
 def _specs() -> dict[str, Spec]:
@@ -118,7 +119,7 @@ def _specs() -> dict[str, Spec]:
             Column("feedback_text", attendance.feedback_text),
         ), ((organizer, Event.organizer_id == organizer.id),
             (attendance, attendance.event_id == Event.id),
-            (attendee, attendance.client_id == attendee.id))),
+            (attendee, attendance.client_id == attendee.id)), joins_add_rows=True),
         "complaints": Spec("complaints", Complaint, (
             Column("reference", Complaint.reference), Column("client.code", client.code),
             Column("client", client.name), Column("channel", Complaint.channel, "label"),
@@ -158,7 +159,13 @@ def base_statement(spec: Spec, base: Query | sa.Select | None = None) -> sa.Sele
 
 
 def count(session: Session, spec: Spec, base: Query | sa.Select | None = None) -> int:
-    select = _with_columns(spec, base_statement(spec, base), [spec.model.id]).order_by(None)
+    """How many lines the export will have (the joins matter only where they add rows)."""
+    select = base_statement(spec, base)
+    if spec.joins_add_rows:
+        select = _with_columns(spec, select, [spec.model.id])
+    else:
+        select = select.with_only_columns(spec.model.id, maintain_column_froms=True)
+    select = select.order_by(None)
     return session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
 
 
