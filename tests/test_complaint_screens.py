@@ -160,3 +160,34 @@ def test_steps_are_offered_on_the_edit_page_too(app, as_role, users, client_id):
     cid = complaint(app, status="received")
     page = as_role("supervisor").get(f"/admin/complaint/edit/?id={cid}").text
     assert 'id="step-assess"' in page and 'name="status"' not in page
+
+
+def test_concurrent_registrations_get_distinct_references(app, as_role, users, client_id,
+                                                          is_postgres):
+    """Eight staff sessions register a complaint at the same moment, through the app."""
+    import threading
+
+    if not is_postgres:
+        pytest.skip("concurrent writers are exercised on PostgreSQL")
+    browsers = [as_role("staff") for _ in range(8)]
+    tokens = [b.token_from("/admin/complaint/new/") for b in browsers]
+    barrier = threading.Barrier(len(browsers))
+    statuses = []
+
+    def register(browser, token) -> None:
+        barrier.wait()
+        response = browser.client.post("/admin/complaint/new/", data={
+            "client": str(client_id), "channel": "online", "category": "other",
+            "received_at": "2026-11-22 01:00:00", "description": "same moment",
+            "csrf_token": token})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=register, args=pair) for pair in zip(browsers, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 8
+    with app.app_context():
+        references = db.session.scalars(sa.select(Complaint.reference)).all()
+    assert sorted(references) == [f"CP-2026-{n:06d}" for n in range(1, 9)]
