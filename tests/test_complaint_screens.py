@@ -182,7 +182,8 @@ def test_concurrent_registrations_get_distinct_references(app, as_role, users, c
             "csrf_token": token})
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=register, args=pair) for pair in zip(browsers, tokens)]
+    threads = [threading.Thread(target=register, args=pair)
+               for pair in zip(browsers, tokens, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
