@@ -76,3 +76,16 @@ def test_demo_generates_and_keeps_a_password_when_none_is_configured(app):
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.username == "admin")) \
             .check_password(password)
+
+
+def test_generated_demo_passwords_always_meet_the_policy(app):
+    from admin_app.cli import _demo_password
+    from admin_app.services import accounts
+
+    app.config["DEMO_PASSWORD"] = None
+    for attempt in range(200):
+        app.instance_path = f"{app.instance_path}/{attempt}"
+        with app.app_context():
+            password = _demo_password()
+        for username in ("admin", "supervisor", "staff"):
+            accounts.check_password_policy(password, username=username)
