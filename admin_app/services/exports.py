@@ -147,8 +147,6 @@ def _specs() -> dict[str, Spec]:
 
 
 SPECS = _specs()
-ENTITY_SPECS = {"client": "clients", "visit": "visits", "event": "events",
-                "complaint": "complaints", "audit_entry": "audit"}
 
 
 def base_statement(spec: Spec, base: Query | sa.Select | None = None) -> sa.Select:
