@@ -186,11 +186,13 @@ class Client(db.Model):
     )
     gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "gender"))
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
-    phone: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # No index on phone or id_number: they are found by substring search (ILIKE '%…%'),
+    # which a b-tree can't serve, and every index is paid for on each tier recalculation.
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     address: Mapped[str | None] = mapped_column(sa.String(255))
     occupation: Mapped[str | None] = mapped_column(sa.String(120))
-    id_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    id_number: Mapped[str | None] = mapped_column(sa.String(32))
     risk_profile: Mapped[RiskProfile | None] = mapped_column(
         enum_type(RiskProfile, "risk_profile"), index=True
     )
