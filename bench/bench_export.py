@@ -1,7 +1,7 @@
 """Benchmark: exporting 1,000,000 clients to CSV and XLSX, over HTTP and through the CLI.
 
     python bench/bench_export.py [--clients N] [--engine sqlite|postgresql|both]
-                                 [--no-baseline]
+                                 [--no-baseline] [--repeat R]
 
 For each engine it builds a database of N clients (as bench_tiers does), then measures:
   - HTTP: the app served by gunicorn (one worker), logged in as an admin, downloading
@@ -11,6 +11,8 @@ For each engine it builds a database of N clients (as bench_tiers does), then me
     process's peak memory;
   - the baseline: Flask-Admin's built-in CSV export of the same table (a plain ModelView
     with can_export=True, bench/baseline_app.py), over HTTP in the same way.
+Each of ours is measured R times (default 3) and reported as the median with the range
+of rows per second; the baseline, which takes minutes, once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import http.cookiejar
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -103,36 +106,55 @@ def logged_in(server: Server):
     return opener
 
 
-def measure_http(url: str, env: dict[str, str], n: int) -> None:
+def spread(rates: list[float]) -> str:
+    """Rows per second as the median, with the range when there are several runs."""
+    median = f"{statistics.median(rates):>9,.0f} rows/s"
+    if len(rates) < 2:
+        return median
+    return f"{median} (min {min(rates):,.0f}, max {max(rates):,.0f}; {len(rates)} runs)"
+
+
+def measure_http(url: str, env: dict[str, str], n: int, repeat: int) -> None:
     server = Server("admin_app:create_app()", env)
     try:
         opener = logged_in(server)
         for fmt in ("csv", "xlsx"):
-            first, total, size = download(opener, server.url(f"/admin/client/export/{fmt}/"))
-            print(f"  HTTP {fmt.upper():4}: {n / total:>9,.0f} rows/s ({total:.1f} s, "
-                  f"{size / 1e6:.0f} MB), first byte {first * 1000:.0f} ms, "
+            runs = [download(opener, server.url(f"/admin/client/export/{fmt}/"))
+                    for _ in range(repeat)]
+            firsts = [first for first, _total, _size in runs]
+            print(f"  HTTP {fmt.upper():4}: {spread([n / total for _f, total, _s in runs])}, "
+                  f"{runs[0][2] / 1e6:.0f} MB, first byte {statistics.median(firsts) * 1000:.0f}"
+                  f" ms (max {max(firsts) * 1000:.0f}), "
                   f"worker peak {peak_mb(server.worker_pid()):.0f} MB", flush=True)
     finally:
         server.stop()
 
 
-def measure_cli(env: dict[str, str], n: int) -> None:
-    out = bench_tiers.OUT / "export"
+def cli_export(env: dict[str, str], fmt: str) -> tuple[float, float, float]:
+    """(rows per second of the export itself, as the CLI reports it; seconds for the whole
+    process; its peak MB)."""
+    out = bench_tiers.OUT / f"export.{fmt}"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(BIN / "flask"), "--app", "admin_app", "export", "clients", "--format", fmt,
+         "-o", str(out)], cwd=ROOT, env={**os.environ, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    said = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    total = time.perf_counter() - started
+    assert status == 0, f"export failed ({status})"
+    out.unlink()
+    rate = re.search(r"\(([\d,]+) rows/s\)", said).group(1).replace(",", "")
+    return float(rate), total, usage.ru_maxrss / 1024
+
+
+def measure_cli(env: dict[str, str], repeat: int) -> None:
     for fmt in ("csv", "xlsx"):
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "admin_app", "export", "clients", "--format", fmt,
-             "-o", f"{out}.{fmt}"], cwd=ROOT, env={**os.environ, **env},
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        said = process.stdout.read()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        total = time.perf_counter() - started
-        assert status == 0, f"export failed ({status})"
-        own = re.search(r"in ([\d.]+) s", said)
-        print(f"  CLI  {fmt.upper():4}: {n / float(own.group(1)):>9,.0f} rows/s export "
-              f"({own.group(1)} s; {total:.1f} s for the whole process with start-up and "
-              f"count), peak {usage.ru_maxrss / 1024:.0f} MB", flush=True)
-        Path(f"{out}.{fmt}").unlink()
+        runs = [cli_export(env, fmt) for _ in range(repeat)]
+        print(f"  CLI  {fmt.upper():4}: {spread([rate for rate, _t, _p in runs])} export "
+              f"(whole process with start-up and count: median "
+              f"{statistics.median(t for _o, t, _p in runs):.1f} s), "
+              f"peak {max(p for _o, _t, p in runs):.0f} MB", flush=True)
 
 
 def measure_baseline(env: dict[str, str], n: int) -> None:
@@ -153,6 +175,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs of ours")
     args = parser.parse_args()
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
     for engine in engines:
@@ -166,9 +189,10 @@ def main() -> None:
                             "benchadmin", "--role", "admin", "--password", PASSWORD],
                            check=True, cwd=ROOT, env={**os.environ, **env},
                            stdout=subprocess.DEVNULL)
+            bench_tiers.settle(url)
             print(f"[{engine}] {args.clients:,} clients", flush=True)
-            measure_http(url, env, args.clients)
-            measure_cli(env, args.clients)
+            measure_http(url, env, args.clients, args.repeat)
+            measure_cli(env, args.repeat)
             if not args.no_baseline:
                 try:
                     measure_baseline(env, args.clients)

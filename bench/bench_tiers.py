@@ -1,6 +1,7 @@
 """Benchmark: recalculating the tiers of 1,000,000 clients, set-based SQL vs an ORM loop.
 
     python bench/bench_tiers.py [--clients N] [--engine sqlite|postgresql|both] [--no-orm]
+                                [--repeat R]
 
 For each engine it builds a fresh database with N clients (inserted by SQL), assigns
 their tiers, lowers the gold and platinum thresholds so that a realistic share of clients
@@ -9,6 +10,8 @@ move, and times (in a fresh process each, so peak memory is the run's own):
   - the obvious way: an ORM loop over client objects that applies ``evaluate`` and writes
     history, committed;
 after putting the thresholds back between the two, so both move the same clients.
+Ours is measured R times (default 3), each run from the same settled state (vacuumed and
+checkpointed), and reported as the median with the range; the ORM loop once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -80,7 +84,6 @@ def insert_clients(session, n: int, dialect: str) -> None:
 
 
 def setup(url: str, n: int) -> None:
-    import sqlalchemy as sa
 
     from admin_app.extensions import db
     from admin_app.services import tiers
@@ -94,12 +97,22 @@ def setup(url: str, n: int) -> None:
         insert_clients(db.session, n, db.engine.dialect.name)
         tiers.recalculate(db.session)  # a realistic starting point: every client placed
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":  # as autovacuum would leave it
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("VACUUM ANALYZE"))
-                # Flush the set-up's own writes now, so that the measured run doesn't
-                # share the disk with the checkpoint they would otherwise trigger.
-                conn.execute(sa.text("CHECKPOINT"))
+
+
+def settle(url: str) -> None:
+    """The same starting point for every measured run: dead rows vacuumed, as autovacuum
+    would leave them, and earlier writes flushed, so that a run doesn't share the disk with
+    the checkpoint that they would otherwise trigger."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("VACUUM ANALYZE"))
+            conn.execute(sa.text("CHECKPOINT"))
+        else:
+            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
 
 
 def run_sql(url: str) -> dict:
@@ -192,6 +205,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--no-orm", action="store_true", help="skip the slow ORM-loop baseline")
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs of ours")
     parser.add_argument("--phase", choices=("setup", "sql", "orm"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -216,14 +230,22 @@ def main() -> None:
                             "--n", str(args.clients)], check=True, cwd=ROOT)
             print(f"[{engine}] {args.clients:,} clients set up in "
                   f"{time.perf_counter() - started:.1f} s")
-            ours = in_subprocess("sql", url)
-            print(f"[{engine}] set-based recalculation: {ours['seconds']:.2f} s, "
-                  f"{ours['moved']:,} clients moved, peak {ours['peak_mb']:.0f} MB")
+            runs = []
+            for _ in range(args.repeat):
+                settle(url)
+                runs.append(in_subprocess("sql", url))
+            seconds = [run["seconds"] for run in runs]
+            median = statistics.median(seconds)
+            print(f"[{engine}] set-based recalculation: median {median:.2f} s "
+                  f"(min {min(seconds):.2f}, max {max(seconds):.2f}; {len(runs)} runs), "
+                  f"{runs[0]['moved']:,} clients moved, "
+                  f"peak {max(run['peak_mb'] for run in runs):.0f} MB")
             if not args.no_orm:
+                settle(url)
                 orm = in_subprocess("orm", url)
                 print(f"[{engine}] ORM loop over client objects: {orm['seconds']:.2f} s, "
                       f"{orm['moved']:,} clients moved, peak {orm['peak_mb']:.0f} MB "
-                      f"({orm['seconds'] / ours['seconds']:.0f}x slower)")
+                      f"({orm['seconds'] / median:.0f}x slower)")
         finally:
             drop()
 
