@@ -21,7 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        _configure_engine(db.engine)
+        _configure_engine(db.engine, int(app.config["LOCK_TIMEOUT_MS"]))
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -47,7 +47,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _configure_engine(engine: sa.Engine) -> None:
+def _configure_engine(engine: sa.Engine, lock_timeout_ms: int) -> None:
+    if engine.dialect.name == "postgresql":
+        @sa.event.listens_for(engine, "connect")
+        def _postgresql_settings(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"SET lock_timeout = {lock_timeout_ms:d}")
+            cursor.close()
+            dbapi_connection.commit()  # a SET in a rolled-back transaction would be undone
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -57,5 +65,5 @@ def _configure_engine(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={lock_timeout_ms:d}")
         cursor.close()

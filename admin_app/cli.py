@@ -101,11 +101,18 @@ def demo_command(clients: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Only report what would change.")
 def tiers_recalc(dry_run: bool) -> None:
     """Recalculate every unlocked client's tier (all or nothing)."""
-    from .services import tiers
+    from .services import locking, tiers
 
-    with click.progressbar(length=3, label="Recalculating") as bar:
-        result = tiers.recalculate(db.session, dry_run=dry_run, progress=bar.update)
-    db.session.commit()
+    try:
+        with click.progressbar(length=3, label="Recalculating") as bar:
+            result = tiers.recalculate(db.session, dry_run=dry_run, progress=bar.update)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        if not locking.is_lock_timeout(error):
+            raise
+        raise click.ClickException("Another tier recalculation or threshold change is in "
+                                   "progress; nothing was changed. Try again.") from error
     click.echo(f"{result.upgraded} upgraded, {result.downgraded} downgraded, "
                f"{result.unchanged} unchanged, {result.locked_skipped} locked skipped"
                + (" (dry run: nothing was changed)" if dry_run else ""))

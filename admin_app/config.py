@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
     "PAGE_SIZE": 50,
+    # How long a write waits for another's lock (a tier recalculation, say) before it is
+    # refused with a message: SQLite's busy timeout, PostgreSQL's lock_timeout.
+    "LOCK_TIMEOUT_MS": 5000,
 }
 
 ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV")

@@ -134,6 +134,22 @@ def _in_scope(statement: Any, scope: sa.Select | None) -> Any:
     return statement if scope is None else statement.where(Client.id.in_(scope))
 
 
+def hold_tiers(session: Session) -> None:
+    """Take the lock that makes tier recalculations (and threshold changes) one at a time,
+    until the transaction ends. The movers are then decided with no other writer between
+    the decision and the write, so that two recalculations started together can't both
+    move the same clients and write their history twice.
+
+    PostgreSQL: the tier rows locked FOR NO KEY UPDATE, which clashes with another
+    recalculation and with saving a tier, but not with clients being created or edited.
+    SQLite: a write that changes nothing, which takes the database's single write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(Tier.id).with_for_update(key_share=True)).all()
+    else:
+        session.execute(sa.update(Tier).where(sa.false()).values(rank=Tier.rank)
+                        .execution_options(synchronize_session=False))
+
+
 MOVES = sa.table("tier_moves", sa.column("client_id", sa.Integer),
                  sa.column("old_tier", sa.Integer), sa.column("new_tier", sa.Integer))
 
@@ -157,11 +173,13 @@ def recalculate(
     One pass over the clients decides the tier in SQL and keeps only the movers in a
     temporary table; history and the client update then touch just those rows."""
     now = now or utcnow()
+    session.flush()
+    if not dry_run:
+        hold_tiers(session)
     tiers = list(tiers) if tiers is not None else load_thresholds(session)
     result = RecalcResult(dry_run=dry_run)
     if not tiers:
         return result
-    session.flush()
     new_tier = tier_expression(tiers)
     moving = sa.and_(Client.tier_locked.is_(False),
                      sa.or_(Client.tier_id.is_(None), Client.tier_id != new_tier))

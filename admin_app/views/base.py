@@ -48,7 +48,7 @@ from ..enums import LabelledEnum
 from ..extensions import db
 from ..i18n import wtforms_translations
 from ..permissions import MASKED_FIELDS, can, masked_fields, row_rule
-from ..services import audit, exports
+from ..services import audit, exports, locking
 
 # Flask-Admin endpoint -> the capability it needs. Endpoints not listed are refused.
 ENDPOINT_CAPABILITIES: dict[str, str] = {
@@ -476,6 +476,10 @@ class SecureModelView(SecureMixin, ModelView):
         if isinstance(exc, StaleDataError):
             flash(_("Someone else changed this record at the same time. "
                     "Nothing was saved; reload the page and try again."), "error")
+            return True
+        if locking.is_lock_timeout(exc):
+            flash(_("These records are busy with another change, such as a tier "
+                    "recalculation. Nothing was saved; try again in a moment."), "error")
             return True
         if isinstance(exc, IntegrityError):
             if request.endpoint and request.endpoint.endswith("delete_view"):

@@ -28,7 +28,7 @@ from ..forms.validators import (
 )
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
-from ..services import tiers
+from ..services import locking, tiers
 from .base import SecureModelView, datetime_formatter
 from .lookups import user_lookup
 
@@ -151,9 +151,13 @@ class ClientView(SecureModelView):
                                        actor=current_user._get_current_object(),
                                        scope_label=label)
             db.session.commit()
-        except Exception:
+        except Exception as error:
             db.session.rollback()
-            raise
+            if not locking.is_lock_timeout(error):
+                raise
+            flash(_("Another tier recalculation or threshold change is in progress. "
+                    "Nothing was changed; try again in a moment."), "error")
+            return
         flash(result_message(result), "success")
 
     def render(self, template: str, **kwargs: Any) -> Any:
