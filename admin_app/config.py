@@ -32,7 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "LOCK_TIMEOUT_MS": 5000,
 }
 
-ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV")
+ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV",
+            "LOCK_TIMEOUT_MS")
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -628,6 +628,21 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(session, is_postgres):
     assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def test_lock_timeout_from_the_environment_reaches_every_connection(database_url, monkeypatch,
+                                                                   is_postgres):
+    from admin_app import create_app
+
+    monkeypatch.setenv("LOCK_TIMEOUT_MS", "1234")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context(), db.engine.connect() as conn:
+        if is_postgres:
+            assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "1234ms"
+            conn.rollback()  # the setting outlives a rolled-back transaction
+            assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "1234ms"
+        else:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+
+
 def _leading_columns(table: sa.Table) -> set[str]:
     leading = {table.primary_key.columns.values()[0].name} if table.primary_key else set()
     leading |= {index.columns.values()[0].name for index in table.indexes}
