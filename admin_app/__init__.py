@@ -24,7 +24,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         _configure_engine(db.engine, int(app.config["LOCK_TIMEOUT_MS"]))
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     security.init_app(app)
     limiter.init_app(app)

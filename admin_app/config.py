@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import pytz
 from flask import Flask
 
 LANGUAGES = {"en": "en", "zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_TW"}
@@ -16,7 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "APP_ENV": "development",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "BABEL_DEFAULT_LOCALE": "en",
-    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    # The firm's time zone: times are stored in UTC and shown in this zone, unless a user
+    # has a zone of their own (Users screen).
+    "TIME_ZONE": "Asia/Shanghai",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -33,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV",
-            "LOCK_TIMEOUT_MS")
+            "LOCK_TIMEOUT_MS", "TIME_ZONE")
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -52,6 +55,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + str(Path(app.instance_path) / "clientcare.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+
+    zone = app.config["TIME_ZONE"]
+    try:
+        pytz.timezone(zone)  # the time zone database flask-babel formats with
+    except pytz.UnknownTimeZoneError:
+        raise RuntimeError(f"TIME_ZONE {zone!r} is not a time zone name such as "
+                           "'Asia/Shanghai'.") from None
+    app.config["BABEL_DEFAULT_TIMEZONE"] = zone
 
     if not app.config.get("SECRET_KEY"):
         if app.config["APP_ENV"] != "development" and not app.testing:

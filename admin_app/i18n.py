@@ -1,12 +1,16 @@
-"""Interface language: ``?lang=`` switches and is remembered; Accept-Language is the fallback."""
+"""Interface language: ``?lang=`` switches and is remembered; Accept-Language is the fallback.
+Time zone: the user's own, else the firm's ``TIME_ZONE``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
+import pytz
 from babel import support
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from wtforms.i18n import messages_path
 
 from .config import LANGUAGES
@@ -38,6 +42,30 @@ def select_locale() -> str:
         if locale:
             return locale
     return "en"
+
+
+# The zones a user may choose: where the firm's people work. All keep one offset the whole
+# year, which exports rely on (the database renders their times with a single offset).
+USER_TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei",
+                   "Asia/Singapore", "Asia/Kuala_Lumpur", "Asia/Bangkok", "Asia/Tokyo",
+                   "Asia/Seoul", "Asia/Kolkata", "Asia/Dubai", "UTC")
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """(zone, "zone (UTC+08:00)") for the Users screen."""
+    now = datetime.now(UTC)
+    choices = []
+    for zone in USER_TIME_ZONES:
+        offset = now.astimezone(pytz.timezone(zone)).strftime("%z")
+        choices.append((zone, f"{zone} (UTC{offset[:3]}:{offset[3:]})"))
+    return choices
+
+
+def select_timezone() -> str | None:
+    """The signed-in user's own zone; None means the firm's TIME_ZONE."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone or None
+    return None
 
 
 def remember_requested_language() -> None:

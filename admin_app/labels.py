@@ -77,6 +77,7 @@ COLUMN_LABELS = {
     "full_name": _l("Full name"),
     "role": _l("Role"),
     "locale": _l("Language"),
+    "timezone": _l("Time zone"),
     "is_active": _l("Active"),
     "failed_logins": _l("Failed log-ins"),
     "locked_until": _l("Locked until"),

@@ -103,6 +103,9 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"), index=True, default=Role.staff)
     department: Mapped[str | None] = mapped_column(sa.String(120), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(16))
+    # Where this user works: times are shown (and exported) in this zone; None for the
+    # firm's TIME_ZONE.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

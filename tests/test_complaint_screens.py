@@ -66,7 +66,7 @@ def test_hotline_complaint_from_registration_to_closure(app, as_role, users, cli
             "department": "Client Service", "assignee": str(users["staff"])}
     assert supervisor.post_form(edit_url, data).status_code == 302
     page = step(supervisor, cid, "investigate", note="Called the client")
-    assert "2026-11-23 02:00" in page.text  # received + 3 days (high)
+    assert "2026-11-23 10:00" in page.text  # received + 3 days (high), 02:00 UTC in Shanghai
     data = {**form_values(supervisor.get(edit_url).text), "findings": "Call log shows no call"}
     supervisor.post_form(edit_url, data)
     step(supervisor, cid, "resolve")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import AuditEntry, Client, Tier
+from admin_app.models import AuditEntry, Client, Tier, User
 from admin_app.permissions import ADMINS, MATRIX
 from admin_app.services import exports
 
@@ -64,7 +64,7 @@ def test_csv_content_headers_labels_numbers_and_chinese(as_role, many):
     assert row["Name"] == "客户20"
     assert (row["Type"], row["Tier"], row["Risk profile"]) == ("Individual", "Gold", "Aggressive")
     assert row["Assets (CNY)"] == "20000.50"
-    assert row["Created at"] == "2026-01-01 08:30:00"
+    assert row["Created at"] == "2026-01-01 16:30:00"  # 08:30 UTC in Shanghai
 
 
 def filter_index(app, view: str, label: str, kind: str = "EnumEqualFilter") -> int:
@@ -94,7 +94,8 @@ def test_xlsx_opens_with_real_numbers_and_dates(as_role, many):
     header, first = rows[0], rows[1]
     assert header[0] == "Code" and len(rows) == 41
     assert isinstance(first[14], float | int) and first[14] == pytest.approx(0.5)
-    assert isinstance(first[20], datetime) and first[20] == datetime(2026, 1, 1, 8, 30)
+    # 08:30 UTC, in the firm's time zone (Asia/Shanghai unless TIME_ZONE says otherwise)
+    assert isinstance(first[20], datetime) and first[20] == datetime(2026, 1, 1, 16, 30)
     assert any(r[1] == "客户39" for r in rows)
 
 
@@ -210,7 +211,7 @@ def test_export_streams_in_bounded_memory(app, as_role, users):
     assert peak < 6_000_000, f"peak {peak:,} bytes while streaming {size:,}"
 
 
-def test_cli_export(app, many, tmp_path):
+def test_cli_export(app, many, tmp_path, as_role):
     target = tmp_path / "clients.xlsx"
     result = app.test_cli_runner().invoke(args=["export", "clients", "--format", "xlsx",
                                                 "-o", str(target)])
@@ -221,6 +222,11 @@ def test_cli_export(app, many, tmp_path):
     csv_target = tmp_path / "clients.csv"
     app.test_cli_runner().invoke(args=["export", "clients", "-o", str(csv_target)])
     assert csv_target.read_bytes().startswith(b"\xef\xbb\xbf")
+    # The same file a supervisor gets in the browser, times in the firm's zone included.
+    browser_rows = read_csv(as_role("supervisor").get("/admin/client/export/csv/"))
+    file_rows = list(csv.reader(io.StringIO(csv_target.read_bytes().decode("utf-8-sig"))))
+    assert file_rows == browser_rows
+    assert file_rows[1][20] == "2026-01-01 16:30:00"
 
 
 @pytest.mark.parametrize(("search", "expected"), [("X005", 1), ("nothing-matches", 0),
@@ -233,12 +239,19 @@ def test_edge_row_counts(as_role, many, search, expected, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_times_are_in_the_configured_time_zone(app, as_role, many, fmt, monkeypatch):
-    monkeypatch.setattr(app.extensions["babel"], "default_timezone", "Asia/Shanghai")
-    response = as_role("admin").get(f"/admin/client/export/{fmt}/?sort=0")
+@pytest.mark.parametrize(("own_zone", "expected"), [
+    (None, datetime(2026, 1, 1, 16, 30)),           # the firm's: Asia/Shanghai
+    ("Asia/Tokyo", datetime(2026, 1, 1, 17, 30)),   # the user's own
+    ("Asia/Kolkata", datetime(2026, 1, 1, 14, 0)),  # half-hour offsets too
+    ("UTC", datetime(2026, 1, 1, 8, 30)),
+])
+def test_times_are_in_the_users_time_zone(app, as_role, many, users, fmt, own_zone, expected):
+    with app.app_context():
+        db.session.get(User, users["supervisor"]).timezone = own_zone
+        db.session.commit()
+    response = as_role("supervisor").get(f"/admin/client/export/{fmt}/?sort=0")
     created = (read_csv if fmt == "csv" else read_xlsx)(response)[1][20]
-    expected = datetime(2026, 1, 1, 16, 30)  # 08:30 UTC is 16:30 in Shanghai
     if fmt == "csv":
-        assert created == "2026-01-01 16:30:00"
+        assert created == f"{expected:%Y-%m-%d %H:%M:%S}"
     else:
         assert abs((created - expected).total_seconds()) < 1

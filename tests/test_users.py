@@ -3,11 +3,13 @@ last active admin can't be demoted or deactivated."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import User
+from admin_app.models import Client, User
 
 from .conftest import form_values
 
@@ -88,3 +90,60 @@ def test_an_admin_can_be_demoted_when_another_remains(app, as_role, users):
     assert admin.post_form(f"/admin/user/edit/?id={users['admin']}", data).status_code == 302
     with app.app_context():
         assert db.session.get(User, users["admin"]).role == "staff"
+
+
+# --- time zones ------------------------------------------------------------------------
+
+
+def test_admin_sets_a_users_time_zone_and_screens_follow_it(app, as_role, users):
+    admin, supervisor = as_role("admin"), as_role("supervisor")
+    with app.app_context():
+        client = Client(code="TZ1", name="时区", created_at=datetime(2026, 3, 1, 23, 15,
+                                                                    tzinfo=UTC))
+        db.session.add(client)
+        db.session.commit()
+        details = f"/admin/client/details/?id={client.id}"
+    assert "2026-03-02 07:15" in supervisor.get(details).text  # the firm's zone, Shanghai
+
+    data = {**user_form(admin, users["supervisor"]), "timezone": "Asia/Tokyo"}
+    assert admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, users["supervisor"]).timezone == "Asia/Tokyo"
+    assert "2026-03-02 08:15" in supervisor.get(details).text
+    assert "2026-03-02 07:15" in admin.get(details).text  # the others keep the firm's
+    assert "Asia/Tokyo" in admin.get(f"/admin/user/details/?id={users['supervisor']}").text
+
+    data["timezone"] = ""  # back to the firm's zone, stored as no zone of their own
+    assert admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, users["supervisor"]).timezone is None
+    assert "2026-03-02 07:15" in supervisor.get(details).text
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Europe/London", "utc'; --"])
+def test_a_zone_not_offered_is_refused_next_to_the_field(app, as_role, users, zone):
+    admin = as_role("admin")
+    data = {**user_form(admin, users["staff"]), "timezone": zone}
+    response = admin.post_form(f"/admin/user/edit/?id={users['staff']}", data)
+    assert response.status_code == 200
+    field = response.text[response.text.index('id="timezone"'):]
+    assert "Not a valid choice" in field[:field.index("</div>", field.index("invalid-feedback"))]
+    with app.app_context():
+        assert db.session.get(User, users["staff"]).timezone is None
+
+
+def test_the_zone_list_is_translated_where_it_has_words(app, as_role, users):
+    page = as_role("admin").get(f"/admin/user/edit/?id={users['staff']}&lang=zh_Hant").text
+    assert "公司所在時區" in page and "Asia/Taipei (UTC+08:00)" in page
+
+
+def test_firm_time_zone_comes_from_the_configuration_and_is_checked(database_url,
+                                                                    monkeypatch):
+    from admin_app import create_app
+
+    base = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url}
+    assert create_app(base).config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    monkeypatch.setenv("TIME_ZONE", "Asia/Hong_Kong")
+    assert create_app(base).config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Hong_Kong"
+    with pytest.raises(RuntimeError, match="is not a time zone name"):
+        create_app({**base, "TIME_ZONE": "Mars/Olympus_Mons"})

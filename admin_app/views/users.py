@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ..extensions import db
 from ..forms.validators import Email
+from ..i18n import time_zone_choices
 from ..labels import COLUMN_LABELS
 from ..models import User
 from ..services import accounts
@@ -23,6 +24,10 @@ class PasswordPolicy:
             accounts.check_password_policy(field.data, username=username or "")
         except accounts.AccountError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("The firm's time zone"))), *time_zone_choices()]
 
 
 def password_field(required: bool) -> PasswordField:
@@ -43,17 +48,24 @@ class UserView(SecureModelView):
     column_list = ("username", "full_name", "role", "department", "is_active", "locked_until",
                    "last_login_at")
     column_details_list = ("username", "full_name", "email", "role", "department", "locale",
-                           "is_active", "failed_logins", "locked_until", "last_login_at",
-                           "created_at")
+                           "timezone", "is_active", "failed_logins", "locked_until",
+                           "last_login_at", "created_at")
     column_searchable_list = ("username", "full_name", "department")
     column_sortable_list = ("username", "full_name", "role", "department", "last_login_at")
     column_default_sort = ("username", False)
     column_filters = ("role", "department", "is_active")
     column_labels = COLUMN_LABELS
-    form_columns = ("username", "full_name", "email", "role", "department", "is_active",
-                    "password")
+    form_columns = ("username", "full_name", "email", "role", "department", "timezone",
+                    "is_active", "password")
     form_extra_fields = {"password": password_field(required=False)}
-    form_args = {"email": {"validators": [Email()]}}
+    form_overrides = {"timezone": SelectField}
+    form_args = {
+        "email": {"validators": [Email()]},
+        # "" (the firm's zone) is stored as NULL; anything not listed is refused.
+        "timezone": {"choices": zone_choices, "coerce": lambda value: value or None,
+                     "description": _l("Times on the screens and in exports are shown in "
+                                       "this zone.")},
+    }
 
     def get_create_form(self):
         form_class = super().get_create_form()
