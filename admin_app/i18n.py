@@ -1,4 +1,5 @@
-"""Interface language: ``?lang=`` switches and is remembered; Accept-Language is the fallback.
+"""Interface language: ``?lang=`` switches and is remembered for the session; then the
+user's own language (Users screen); Accept-Language is the fallback.
 Time zone: the user's own, else the firm's ``TIME_ZONE``."""
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES.values():
         return chosen
+    if current_user and current_user.is_authenticated and \
+            current_user.locale in LANGUAGES.values():
+        return current_user.locale  # the language an admin set for this user
     for tag, _quality in request.accept_languages:
         locale = ACCEPT_MAP.get(tag.lower().replace("_", "-"))
         if locale:
@@ -59,6 +63,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
         offset = now.astimezone(pytz.timezone(zone)).strftime("%z")
         choices.append((zone, f"{zone} (UTC{offset[:3]}:{offset[3:]})"))
     return choices
+
+
+# Each language named in itself, as language menus do.
+LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文", "zh_Hant_TW": "繁體中文"}
 
 
 def select_timezone() -> str | None:

@@ -147,3 +147,34 @@ def test_firm_time_zone_comes_from_the_configuration_and_is_checked(database_url
     assert create_app(base).config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Hong_Kong"
     with pytest.raises(RuntimeError, match="is not a time zone name"):
         create_app({**base, "TIME_ZONE": "Mars/Olympus_Mons"})
+
+
+# --- a user's own language -------------------------------------------------------------
+
+
+def test_a_users_language_applies_after_log_in_and_the_menu_still_switches(app, as_role,
+                                                                             users):
+    admin = as_role("admin")
+    data = {**user_form(admin, users["staff"]), "locale": "zh_Hant_TW"}
+    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
+    assert "繁體中文" in admin.get(f"/admin/user/details/?id={users['staff']}").text
+
+    staff = as_role("staff")  # logs in afresh, browser asking for English
+    menu = staff.get("/admin/visit/", headers={"Accept-Language": "en"}).text
+    assert "客戶" in menu and "投訴" in menu
+    assert "Clients" in staff.get("/admin/visit/?lang=en").text  # the session's choice wins
+    assert "Clients" in as_role("supervisor").get("/admin/visit/").text  # others unchanged
+
+    data["locale"] = ""
+    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, users["staff"]).locale is None
+
+
+def test_a_language_not_offered_is_refused(app, as_role, users):
+    admin = as_role("admin")
+    data = {**user_form(admin, users["staff"]), "locale": "fr"}
+    response = admin.post_form(f"/admin/user/edit/?id={users['staff']}", data)
+    assert response.status_code == 200 and "Not a valid choice" in response.text
+    with app.app_context():
+        assert db.session.get(User, users["staff"]).locale is None

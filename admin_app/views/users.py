@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ..extensions import db
 from ..forms.validators import Email
-from ..i18n import time_zone_choices
+from ..i18n import LANGUAGE_NAMES, time_zone_choices
 from ..labels import COLUMN_LABELS
 from ..models import User
 from ..services import accounts
@@ -28,6 +28,10 @@ class PasswordPolicy:
 
 def zone_choices() -> list[tuple[str, str]]:
     return [("", str(_l("The firm's time zone"))), *time_zone_choices()]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [("", str(_l("The browser's language"))), *LANGUAGE_NAMES.items()]
 
 
 def password_field(required: bool) -> PasswordField:
@@ -55,13 +59,20 @@ class UserView(SecureModelView):
     column_default_sort = ("username", False)
     column_filters = ("role", "department", "is_active")
     column_labels = COLUMN_LABELS
-    form_columns = ("username", "full_name", "email", "role", "department", "timezone",
-                    "is_active", "password")
+    form_columns = ("username", "full_name", "email", "role", "department", "locale",
+                    "timezone", "is_active", "password")
     form_extra_fields = {"password": password_field(required=False)}
-    form_overrides = {"timezone": SelectField}
+    column_formatters_detail = {
+        "locale": lambda view, context, model, name: LANGUAGE_NAMES.get(model.locale, ""),
+    }
+    form_overrides = {"locale": SelectField, "timezone": SelectField}
     form_args = {
         "email": {"validators": [Email()]},
-        # "" (the firm's zone) is stored as NULL; anything not listed is refused.
+        # "" (the browser's language, the firm's zone) is stored as NULL; anything not
+        # listed is refused.
+        "locale": {"choices": language_choices, "coerce": lambda value: value or None,
+                   "description": _l("The interface language after logging in; the "
+                                     "language menu still switches it for the session.")},
         "timezone": {"choices": zone_choices, "coerce": lambda value: value or None,
                      "description": _l("Times on the screens and in exports are shown in "
                                        "this zone.")},
