@@ -255,3 +255,17 @@ def test_times_are_in_the_users_time_zone(app, as_role, many, users, fmt, own_zo
         assert created == f"{expected:%Y-%m-%d %H:%M:%S}"
     else:
         assert abs((created - expected).total_seconds()) < 1
+
+
+def test_shifted_times_keep_the_second_shown_on_screen(app, as_role, users):
+    """A fraction of a second is cut off, as on the screens, never rounded up into the next
+    second (or, here, the next day)."""
+    with app.app_context():
+        client = Client(code="EDGE1", name="edge", kind="individual", status="active",
+                        created_at=datetime(2026, 1, 1, 15, 59, 59, 999_900, tzinfo=UTC))
+        db.session.add(client)
+        db.session.commit()
+    supervisor = as_role("supervisor")
+    rows = read_csv(supervisor.get("/admin/client/export/csv/?search=EDGE1"))
+    assert rows[1][20] == "2026-01-01 23:59:59"  # Shanghai
+    assert rows[1][0] == "EDGE1"

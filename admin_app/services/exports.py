@@ -286,7 +286,10 @@ class Render:
         if self.sqlite:
             if not self.minutes:
                 return text_func.substr(expr, 1, 19)
-            return text_func.strftime("%Y-%m-%d %H:%M:%S", expr, f"{self.minutes:+d} minutes")
+            # Whole seconds first: SQLite would round a shifted 59.9995 s up to the next
+            # second, where the screens (and PostgreSQL) cut the fraction off.
+            return text_func.datetime(text_func.substr(expr, 1, 19),
+                                      f"{self.minutes:+d} minutes")
         if not self.minutes:
             return text_func.substr(self.text(expr), 1, 19)
         shifted = expr + sa.func.make_interval(0, 0, 0, 0, 0, self.minutes)
