@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, redirect, url_for
 
-from . import i18n, security
+from . import i18n, security, sql
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -21,7 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        _configure_engine(db.engine, int(app.config["LOCK_TIMEOUT_MS"]))
+        sql.configure_engine(db.engine, int(app.config["LOCK_TIMEOUT_MS"]))
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
@@ -46,25 +45,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return redirect(url_for("admin.index"))
 
     return app
-
-
-def _configure_engine(engine: sa.Engine, lock_timeout_ms: int) -> None:
-    if engine.dialect.name == "postgresql":
-        @sa.event.listens_for(engine, "connect")
-        def _postgresql_settings(dbapi_connection: Any, record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"SET lock_timeout = {lock_timeout_ms:d}")
-            cursor.close()
-            dbapi_connection.commit()  # a SET in a rolled-back transaction would be undone
-        return
-    if engine.dialect.name != "sqlite":
-        return
-
-    @sa.event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={lock_timeout_ms:d}")
-        cursor.close()

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import admin_app.models  # noqa: F401  (registers the tables on the metadata)
+from admin_app import sql
 from admin_app.config import normalise_database_url
 from admin_app.extensions import db
 from seed.tiers import ensure_default_tiers
@@ -73,9 +74,7 @@ def postgresql_database(server_url: str, keep: bool) -> Iterator[str]:
 def prepare(url: str) -> None:
     """Schema and default tiers, as ``flask db upgrade`` plus ``seed`` would leave them."""
     engine = sa.create_engine(url)
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    sql.configure_engine(engine, lock_timeout_ms=5000)  # as the app does: WAL on SQLite
     db.metadata.create_all(engine)
     with Session(engine) as session:
         ensure_default_tiers(session)

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,33 +54,30 @@ def set_thresholds(session, values: dict[str, Decimal]) -> None:
     session.commit()
 
 
-def insert_clients(session, n: int, dialect: str) -> None:
+def insert_clients(session, n: int) -> None:
+    """``n`` clients with random figures, written by the database in one statement."""
     import sqlalchemy as sa
 
-    columns = ("id, code, name, kind, status, assets, annual_contribution, trades_12m, "
-               "tier_locked, tier_lock_reason, created_at, updated_at, version_id")
-    if dialect == "sqlite":
-        sql = f"""
-        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :n)
-        INSERT INTO client ({columns})
-        SELECT i, 'B' || i, 'Bench ' || i, 'individual', 'active',
-               (abs(random()) % 1500000000) / 100.0, (abs(random()) % 15000000) / 100.0,
-               abs(random()) % 40, i % 200 = 0, CASE WHEN i % 200 = 0 THEN 'VIP' END,
-               '2025-01-01 00:00:00.000000', '2025-01-01 00:00:00.000000', 1
-        FROM n"""
-    else:
-        sql = f"""
-        INSERT INTO client ({columns})
-        SELECT i, 'B' || i, 'Bench ' || i, 'individual', 'active',
-               floor(random() * 1500000000) / 100.0, floor(random() * 15000000) / 100.0,
-               floor(random() * 40), i % 200 = 0, CASE WHEN i % 200 = 0 THEN 'VIP' END,
-               '2025-01-01', '2025-01-01', 1
-        FROM generate_series(1, :n) AS i"""
-    session.execute(sa.text(sql), {"n": n})
-    if dialect != "sqlite":
-        session.execute(sa.text("SELECT setval(pg_get_serial_sequence('client', 'id'), :n)"),
-                        {"n": n})
-        session.execute(sa.text("ANALYZE"))
+    from admin_app import sql
+    from admin_app.models import Client, UTCDateTime
+
+    numbers = sa.select(sa.literal(1).label("i")).cte("numbers", recursive=True)
+    numbers = numbers.union_all(sa.select(numbers.c.i + 1).where(numbers.c.i < n))
+    i = numbers.c.i
+    text = sa.cast(i, sa.Text)
+    moment = sa.literal(datetime(2025, 1, 1, tzinfo=UTC), UTCDateTime)
+    rows = sa.select(
+        i, sa.literal("B") + text, sa.literal("Bench ") + text, sa.literal("individual"),
+        sa.literal("active"), sql.random_below(1_500_000_000) / 100.0,
+        sql.random_below(15_000_000) / 100.0, sql.random_below(40), i % 200 == 0,
+        sa.case((i % 200 == 0, "VIP")), moment, moment, sa.literal(1))
+    table = Client.__table__
+    session.execute(sa.insert(table).from_select(
+        ["id", "code", "name", "kind", "status", "assets", "annual_contribution", "trades_12m",
+         "tier_locked", "tier_lock_reason", "created_at", "updated_at", "version_id"],
+        rows))
+    sql.advance_sequence(session, table)
+    sql.refresh_statistics(session)
     session.commit()
 
 
@@ -94,24 +92,18 @@ def setup(url: str, n: int) -> None:
         db.create_all()
         ensure_default_tiers(db.session)
         db.session.commit()
-        insert_clients(db.session, n, db.engine.dialect.name)
+        insert_clients(db.session, n)
         tiers.recalculate(db.session)  # a realistic starting point: every client placed
         db.session.commit()
 
 
 def settle(url: str) -> None:
-    """The same starting point for every measured run: dead rows vacuumed, as autovacuum
-    would leave them, and earlier writes flushed, so that a run doesn't share the disk with
-    the checkpoint that they would otherwise trigger."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("VACUUM ANALYZE"))
-            conn.execute(sa.text("CHECKPOINT"))
-        else:
-            conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    from admin_app import sql
+
+    engine = sa.create_engine(url)
+    sql.settle(engine)
     engine.dispose()
 
 

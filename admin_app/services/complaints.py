@@ -16,10 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import sql
 from ..enums import ComplaintStatus, Severity
 from ..models import AuditEntry, Complaint, ReferenceCounter, ServiceLevel, User, utcnow
 from . import audit
@@ -80,7 +80,9 @@ def missing(complaint: Complaint, transition: Transition) -> list[str]:
 
 
 def service_levels(session: Session) -> dict[Severity, int]:
-    stored = dict(session.execute(sa.select(ServiceLevel.severity, ServiceLevel.days)).all())
+    stored: dict[Severity, int] = {
+        severity: days for severity, days in
+        session.execute(sa.select(ServiceLevel.severity, ServiceLevel.days))}
     return {severity: stored.get(severity, days)
             for severity, days in DEFAULT_SERVICE_LEVELS.items()}
 
@@ -166,7 +168,7 @@ class BulkResult:
 
 def perform_many(
     session: Session,
-    complaint_ids: Iterable[int] | sa.Select,
+    complaint_ids: Iterable[int] | sa.Select[Any],
     name: str,
     *,
     actor: User | None,
@@ -217,14 +219,12 @@ def next_reference(session: Session, *, now: datetime | None = None) -> str:
     atomically, so two complaints registered at the same moment never share a number."""
     year = (now or utcnow()).year
     prefix = f"CP-{year}-"
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReferenceCounter)
     with session.no_autoflush:  # the caller's new complaint has no reference yet
         highest = sa.select(sa.func.coalesce(sa.func.max(
             sa.cast(sa.func.substr(Complaint.reference, len(prefix) + 1), sa.Integer)), 0)
         ).where(Complaint.reference.regexp_match(rf"^CP-{year}-[0-9]{{6}}$")).scalar_subquery()
-        session.execute(insert.values(year=year, last_number=highest)
-                        .on_conflict_do_nothing(index_elements=["year"]))
+        session.execute(sql.insert_ignoring_conflicts(
+            session, ReferenceCounter, {"year": year, "last_number": highest}, ["year"]))
         number = session.scalar(
             sa.update(ReferenceCounter).where(ReferenceCounter.year == year)
             .values(last_number=ReferenceCounter.last_number + 1)
@@ -235,25 +235,12 @@ def next_reference(session: Session, *, now: datetime | None = None) -> str:
 # --- analysis --------------------------------------------------------------------------
 
 
-def _hours(session: Session, start: Any, end: Any) -> sa.ColumnElement:
-    if session.get_bind().dialect.name == "sqlite":
-        return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
-    return sa.extract("epoch", end - start) / 3600.0
-
-
-def _part(session: Session, part: str, column: Any) -> sa.ColumnElement:
-    if session.get_bind().dialect.name == "sqlite":
-        formats = {"month": "%Y-%m", "weekday": "%w", "hour": "%H"}
-        value = sa.func.strftime(formats[part], column)
-        return value if part == "month" else sa.cast(value, sa.Integer)
-    if part == "month":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.cast(sa.extract("dow" if part == "weekday" else "hour", column), sa.Integer)
+_PARTS = {"month": sql.month_text, "weekday": sql.weekday, "hour": sql.hour_of_day}
 
 
 def per_category_month(session: Session) -> list[tuple[str, str, int]]:
     """(month 'YYYY-MM', category code, complaints received) ordered by month, category."""
-    month = _part(session, "month", Complaint.received_at).label("month")
+    month = sql.month_text(Complaint.received_at).label("month")
     rows = session.execute(sa.select(month, Complaint.category, sa.func.count())
                            .group_by(month, Complaint.category)
                            .order_by(month, Complaint.category)).all()
@@ -273,7 +260,7 @@ def handling(session: Session) -> HandlingFigures:
     """Over closed complaints: mean and 90th-percentile hours open (linear interpolation,
     as PostgreSQL's percentile_cont), share closed after their deadline, mean handling
     satisfaction."""
-    hours = _hours(session, Complaint.received_at, Complaint.closed_at)
+    hours = sql.hours_between(Complaint.received_at, Complaint.closed_at)
     closed = Complaint.status == S.closed
     count, mean, breached, with_due, satisfaction = session.execute(sa.select(
         sa.func.count(), sa.func.avg(hours),
@@ -282,15 +269,13 @@ def handling(session: Session) -> HandlingFigures:
     ).where(closed)).one()
     p90 = None
     if count:
-        if session.get_bind().dialect.name == "postgresql":
-            p90 = session.scalar(sa.select(sa.func.percentile_cont(0.9).within_group(hours))
-                                 .where(closed))
-        else:
-            position = 0.9 * (count - 1)
-            low = int(position)
-            pair = session.scalars(sa.select(hours).where(closed).order_by(hours)
-                                   .offset(low).limit(2)).all()
-            p90 = pair[0] + (pair[-1] - pair[0]) * (position - low)
+        # Linear interpolation between the two nearest ranks, as percentile_cont does:
+        # two rows read by position, the same on every engine.
+        position = 0.9 * (count - 1)
+        low = int(position)
+        pair = session.scalars(sa.select(hours).where(closed).order_by(hours)
+                               .offset(low).limit(2)).all()
+        p90 = pair[0] + (pair[-1] - pair[0]) * (position - low)
     return HandlingFigures(
         closed=count,
         mean_hours=float(mean) if mean is not None else None,
@@ -304,7 +289,7 @@ def peaks(session: Session) -> dict[str, int | None]:
     """The weekday (0 = Sunday) and the hour (UTC) at which most complaints arrive."""
     found: dict[str, int | None] = {}
     for part in ("weekday", "hour"):
-        value = _part(session, part, Complaint.received_at).label(part)
+        value = _PARTS[part](Complaint.received_at).label(part)
         row = session.execute(sa.select(value, sa.func.count().label("n")).group_by(value)
                               .order_by(sa.desc("n"), value).limit(1)).first()
         found[part] = row[0] if row else None

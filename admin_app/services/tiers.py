@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from .. import sql
 from ..enums import TierChangeReason
 from ..models import Client, Tier, TierChange, User, UTCDateTime, utcnow
 from . import audit
@@ -99,7 +100,7 @@ def validate_thresholds(tiers: Sequence[Thresholds]) -> None:
                            "every client."), next(n for n in fields if getattr(lowest, n)))
 
 
-def tier_expression(tiers: Sequence[Thresholds], client: Any = Client) -> sa.ColumnElement:
+def tier_expression(tiers: Sequence[Thresholds], client: Any = Client) -> sa.ColumnElement[Any]:
     """``evaluate`` as a SQL CASE over the client table, giving the new tier id."""
     ordered = sorted(tiers, key=lambda t: t.rank)
     whens = [
@@ -113,24 +114,19 @@ def tier_expression(tiers: Sequence[Thresholds], client: Any = Client) -> sa.Col
     return sa.case(*whens, else_=ordered[-1].id)
 
 
-def _rank_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElement:
+def _rank_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElement[Any]:
     return sa.case({t.id: t.rank for t in tiers}, value=tier_id, else_=len(tiers) + 1)
 
 
-def _next_due_expression(session: Session, tiers: Sequence[Thresholds],
-                         new_tier: sa.ColumnElement) -> sa.ColumnElement:
+def _next_due_expression(tiers: Sequence[Thresholds],
+                         new_tier: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     """The last completed callback (else the client's creation) plus the new tier's interval."""
     base = sa.func.coalesce(Client.last_callback_at, Client.created_at)
-    if session.get_bind().dialect.name == "sqlite":
-        def shifted(days: int) -> sa.ColumnElement:
-            return sa.func.strftime("%Y-%m-%d %H:%M:%S", base, f"+{days} days")
-    else:
-        def shifted(days: int) -> sa.ColumnElement:
-            return base + sa.func.make_interval(0, 0, 0, days)
-    return sa.case(*[(new_tier == t.id, shifted(t.callback_interval_days)) for t in tiers])
+    interval = sa.case({t.id: t.callback_interval_days for t in tiers}, value=new_tier)
+    return sql.add_days(base, interval)
 
 
-def _in_scope(statement: Any, scope: sa.Select | None) -> Any:
+def _in_scope(statement: Any, scope: sa.Select[Any] | None) -> Any:
     return statement if scope is None else statement.where(Client.id.in_(scope))
 
 
@@ -138,16 +134,9 @@ def hold_tiers(session: Session) -> None:
     """Take the lock that makes tier recalculations (and threshold changes) one at a time,
     until the transaction ends. The movers are then decided with no other writer between
     the decision and the write, so that two recalculations started together can't both
-    move the same clients and write their history twice.
-
-    PostgreSQL: the tier rows locked FOR NO KEY UPDATE, which clashes with another
-    recalculation and with saving a tier, but not with clients being created or edited.
-    SQLite: a write that changes nothing, which takes the database's single write lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(Tier.id).with_for_update(key_share=True)).all()
-    else:
-        session.execute(sa.update(Tier).where(sa.false()).values(rank=Tier.rank)
-                        .execution_options(synchronize_session=False))
+    move the same clients and write their history twice. Creating and editing clients
+    goes on meanwhile (on PostgreSQL; SQLite has one writer at a time anyway)."""
+    sql.lock_against_writers(session, Tier)
 
 
 MOVES = sa.table("tier_moves", sa.column("client_id", sa.Integer),
@@ -157,7 +146,7 @@ MOVES = sa.table("tier_moves", sa.column("client_id", sa.Integer),
 def recalculate(
     session: Session,
     *,
-    scope: sa.Select | None = None,
+    scope: sa.Select[Any] | None = None,
     dry_run: bool = False,
     actor: User | None = None,
     now: datetime | None = None,
@@ -194,16 +183,7 @@ def recalculate(
         moves: Any = movers.subquery("tier_moves")
     else:
         moves = MOVES
-        temp_schema = "temp" if session.get_bind().dialect.name == "sqlite" else "pg_temp"
-        session.execute(sa.text(f"DROP TABLE IF EXISTS {temp_schema}.tier_moves"))
-        compiled = movers.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        session.execute(sa.text(f"CREATE TEMPORARY TABLE tier_moves AS {compiled}"))
-        if temp_schema == "pg_temp":
-            # The movers are few and their rows are reached by primary key: give the
-            # planner their real count, and the cost of a random read on cached data, so
-            # that it joins by index rather than scanning every client again.
-            session.execute(sa.text("ANALYZE pg_temp.tier_moves"))
-            session.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
+        sql.create_temp_table(session, "tier_moves", movers)
     old_rank = _rank_expression(tiers, moves.c.old_tier)
     new_rank = _rank_expression(tiers, moves.c.new_tier)
     result.upgraded, result.downgraded = session.execute(sa.select(
@@ -224,7 +204,7 @@ def recalculate(
             session.execute(
                 sa.update(Client).where(Client.id == moves.c.client_id)
                 .values(tier_id=moves.c.new_tier, tier_changed_at=now,
-                        next_callback_due=_next_due_expression(session, tiers, moves.c.new_tier),
+                        next_callback_due=_next_due_expression(tiers, moves.c.new_tier),
                         updated_at=now, version_id=Client.version_id + 1)
                 .execution_options(synchronize_session=False))
         session.execute(sa.text("DROP TABLE tier_moves"))
