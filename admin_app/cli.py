@@ -104,15 +104,13 @@ def tiers_recalc(dry_run: bool) -> None:
     from .services import locking, tiers
 
     try:
-        with click.progressbar(length=3, label="Recalculating") as bar:
-            result = tiers.recalculate(db.session, dry_run=dry_run, progress=bar.update)
-        db.session.commit()
-    except Exception as error:
+        with locking.refusing_busy_writes():
+            with click.progressbar(length=3, label="Recalculating") as bar:
+                result = tiers.recalculate(db.session, dry_run=dry_run, progress=bar.update)
+            db.session.commit()
+    except locking.Busy as error:
         db.session.rollback()
-        if not locking.is_lock_timeout(error):
-            raise
-        raise click.ClickException("Another tier recalculation or threshold change is in "
-                                   "progress; nothing was changed. Try again.") from error
+        raise click.ClickException(str(error)) from error
     click.echo(f"{result.upgraded} upgraded, {result.downgraded} downgraded, "
                f"{result.unchanged} unchanged, {result.locked_skipped} locked skipped"
                + (" (dry run: nothing was changed)" if dry_run else ""))
@@ -128,29 +126,21 @@ def export_command(entity: str, fmt: str, output: str) -> None:
     """Write the ENTITY list (all rows, same columns as the screens) to a file."""
     from .services import exports
 
-    spec = exports.SPECS[entity]
-    total = exports.count(db.session, spec)
-    if fmt == "xlsx" and total > exports.XLSX_MAX_ROWS:
-        raise click.ClickException(f"{total} rows do not fit in an XLSX sheet; use --format csv.")
     started = time.perf_counter()
-    # Times in the firm's zone: the command has no user of its own.
-    data = exports.lines(db.session, spec, fmt, tz=babel.default_timezone)
-    with open(output, "wb") as out, click.progressbar(length=total, label="Rows") as bar:
-        done = [0]
-
-        def advance(n: int) -> None:
-            bar.update(n - done[0])
-            done[0] = n
-
-        for chunk in exports.WRITERS[fmt](exports.headers(spec), data, on_row=advance):
+    try:  # times in the firm's zone: the command has no user of its own
+        export = exports.start(db.session, entity, fmt, tz=babel.default_timezone,
+                               details={"scope": "cli"}, counted=True)
+    except exports.ExportError as error:
+        raise click.ClickException(str(error)) from error
+    with open(output, "wb") as out, click.progressbar(length=export.total or 0,
+                                                      label="Rows") as bar:
+        for chunk in export.chunks(db.session, on_row=lambda n: bar.update(n - bar.pos)):
             out.write(chunk)
-    db.session.rollback()
-    audit.record(db.session, action="export", entity=spec.model.__tablename__,
-                 changes={"list": entity, "format": fmt, "scope": "cli", "rows": done[0]})
+    export.finish(db.session)
     db.session.commit()
     elapsed = time.perf_counter() - started
-    click.echo(f"Wrote {done[0]} rows to {output} in {elapsed:.1f} s "
-               f"({done[0] / max(elapsed, 1e-9):,.0f} rows/s).")
+    click.echo(f"Wrote {export.rows} rows to {output} in {elapsed:.1f} s "
+               f"({export.rows / max(elapsed, 1e-9):,.0f} rows/s).")
 
 
 def _demo_password() -> str:

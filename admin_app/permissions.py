@@ -6,7 +6,7 @@ change a cell here and the behaviour changes everywhere. Anything not named is r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from enum import StrEnum
 
 from .enums import Role
 
@@ -84,15 +84,27 @@ def mask_email(value: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+class Mask(StrEnum):
+    """How a confidential column is shown to a role that may not see it. One declaration
+    drives both the Python masking (screens: call the member) and the SQL masking of
+    exports (``services/exports/render.py`` keeps a dispatch table over these members)."""
+
+    middle = "middle"  # keep the first 3 and the last 4 characters
+    email = "email"  # keep the first character and the domain
+
+    def __call__(self, value: str) -> str:
+        return mask_email(value) if self is Mask.email else mask_middle(value)
+
+
 # Columns shown masked to roles without ``see_pii`` on the resource.
-MASKED_FIELDS: dict[str, dict[str, Callable[[str], str]]] = {
-    "client": {"id_number": mask_middle, "phone": mask_middle, "email": mask_email},
-    "user": {"email": mask_email},
+MASKED_FIELDS: dict[str, dict[str, Mask]] = {
+    "client": {"id_number": Mask.middle, "phone": Mask.middle, "email": Mask.email},
+    "user": {"email": Mask.email},
 }
 
 
-def masked_fields(role: Role | str | None, resource: str) -> dict[str, Callable[[str], str]]:
-    """The maskers to apply for ``role`` on ``resource`` (empty when it may see everything)."""
+def masked_fields(role: Role | str | None, resource: str) -> dict[str, Mask]:
+    """The masks to apply for ``role`` on ``resource`` (empty when it may see everything)."""
     if can(role, resource, "see_pii"):
         return {}
     return MASKED_FIELDS.get(resource, {})

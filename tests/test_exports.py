@@ -116,11 +116,11 @@ def test_formulas_are_neutralised_numbers_stay_numbers(as_role, many, fmt):
 def test_negative_numbers_stay_numbers(session, fmt, number, text):
     """The database renders a number as a number and the same characters as text, with the
     text neutralised."""
-    render = exports.Render(session.get_bind().dialect.name, fmt, UTC, datetime.now(UTC))
+    render = exports.Render(fmt, UTC, datetime.now(UTC))
     value = sa.cast(sa.literal("-12.50"), sa.Numeric(18, 2))
     as_number, as_text = session.execute(sa.select(
         render.number(value, money=True),
-        render.quoted(render.neutralised(sa.literal("-12.5"))))).one()
+        render.quoted(exports.render.neutralised_sql(sa.literal("-12.5"))))).one()
     assert as_number == number
     assert text in as_text
     assert exports.neutralise("-12.5") == "'-12.5"
@@ -167,7 +167,7 @@ def test_export_selected_action(as_role, many, app):
 
 
 def test_xlsx_beyond_its_row_limit_suggests_csv(as_role, many, monkeypatch):
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
+    monkeypatch.setattr(exports.writers, "XLSX_MAX_ROWS", 10)
     response = as_role("admin").get("/admin/client/export/xlsx/", follow_redirects=True)
     assert "Export it as CSV instead" in response.text
 

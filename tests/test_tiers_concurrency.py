@@ -146,7 +146,7 @@ def test_cli_recalculation_waits_then_gives_up_cleanly(impatient, movers, hold):
     hold()
     result = impatient.test_cli_runner().invoke(args=["tiers", "recalc"])
     assert result.exit_code == 1
-    assert "Another tier recalculation or threshold change is in progress" in result.output
+    assert "busy with another change" in result.output
 
 
 def test_lock_timeouts_are_told_from_other_errors(app):

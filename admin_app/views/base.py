@@ -298,34 +298,28 @@ class SecureModelView(SecureMixin, ModelView):
         return query
 
     def stream_export(self, fmt: str, base: Any, scope: str) -> Any:
-        spec = exports.SPECS[self.export_spec]
-        if fmt == "xlsx" and exports.count(db.session, spec, base) > exports.XLSX_MAX_ROWS:
-            flash(_("This list has more rows than an XLSX sheet can hold "
-                    "(%(limit)s). Export it as CSV instead.",
-                    limit=format_decimal(exports.XLSX_MAX_ROWS)), "error")
-            return redirect(self.list_url())
         args = self._get_list_extra_args()
-        details = {"list": self.endpoint, "format": fmt, "scope": scope, "search": args.search,
+        details = {"list": self.endpoint, "scope": scope, "search": args.search,
                    "filters": [[str(self._filters[i].name), str(self._filters[i].operation()),
                                 value] for i, _name, value in args.filters or ()]}
+        try:
+            export = exports.start(db.session, self.export_spec, fmt, base,
+                                   masks=self.masked_fields(), tz=get_timezone(),
+                                   details=details)
+        except exports.ExportError as error:
+            flash(str(error), "error")
+            return redirect(self.list_url())
         actor, ip = current_user._get_current_object(), request.remote_addr
-        masks, tz = self.masked_fields(), get_timezone()
-        written = [0]
 
         def generate() -> Any:
             try:
-                data = exports.lines(db.session, spec, fmt, base, masks=masks, tz=tz)
-                yield from exports.WRITERS[fmt](exports.headers(spec), data,
-                                                on_row=lambda n: written.__setitem__(0, n))
+                yield from export.chunks(db.session)
             finally:
-                db.session.rollback()  # end the streaming read before writing
-                audit.record(db.session, action="export", entity=self.model.__tablename__,
-                             changes={**details, "rows": written[0]}, actor=actor, ip=ip)
+                export.finish(db.session, actor=actor, ip=ip)
                 db.session.commit()
 
-        name = exports.filename(spec, fmt, datetime.now(tz))
-        response = Response(stream_with_context(generate()), mimetype=exports.MIMETYPES[fmt])
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        response = Response(stream_with_context(generate()), mimetype=export.mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         response.headers["Cache-Control"] = "no-store"
         return response
 
