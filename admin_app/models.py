@@ -36,7 +36,7 @@ from .enums import (
     VisitPurpose,
     VisitStatus,
 )
-from .extensions import db
+from .extensions import Model
 
 PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt, n=2**15; tests may configure a cheaper cost
 
@@ -51,7 +51,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stored as naive UTC on every engine; always handed back as an aware UTC datetime.
 
     A naive value coming in (from a form, say) is taken to be UTC already.
@@ -91,7 +91,7 @@ def fk(target: str, ondelete: str) -> sa.ForeignKey:
     return sa.ForeignKey(target, ondelete=ondelete)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no types
     __tablename__ = "user"
     __table_args__ = (sa.CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),)
 
@@ -130,7 +130,7 @@ class User(UserMixin, db.Model):
         return self.full_name or self.username
 
 
-class Tier(db.Model):
+class Tier(Model):
     __tablename__ = "tier"
     __table_args__ = (
         sa.CheckConstraint("rank >= 1", name="rank_positive"),
@@ -167,7 +167,7 @@ class Tier(db.Model):
             return self.name
 
 
-class Client(db.Model):
+class Client(Model):
     __tablename__ = "client"
     __table_args__ = (
         sa.CheckConstraint("assets >= 0", name="assets_non_negative"),
@@ -228,7 +228,7 @@ class Client(db.Model):
         return f"{self.name} ({self.code})"
 
 
-class TierChange(db.Model):
+class TierChange(Model):
     __tablename__ = "tier_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,7 +247,7 @@ class TierChange(db.Model):
     changed_by: Mapped[User | None] = relationship()
 
 
-class Visit(db.Model):
+class Visit(Model):
     __tablename__ = "visit"
     __table_args__ = (
         sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
@@ -280,7 +280,7 @@ class Visit(db.Model):
     staff: Mapped[User | None] = relationship()
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "event"
     __table_args__ = (
         sa.CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
@@ -314,7 +314,7 @@ class Event(db.Model):
         return self.title
 
 
-class EventAttendance(db.Model):
+class EventAttendance(Model):
     __tablename__ = "event_attendance"
     __table_args__ = (
         sa.UniqueConstraint("event_id", "client_id"),
@@ -335,7 +335,7 @@ class EventAttendance(db.Model):
     client: Mapped[Client] = relationship()
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     __tablename__ = "complaint"
     __table_args__ = (
         sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
@@ -384,7 +384,7 @@ class Complaint(db.Model):
         return self.reference
 
 
-class ServiceLevel(db.Model):
+class ServiceLevel(Model):
     """How many days a complaint of each severity may stay open (admins configure it)."""
 
     __tablename__ = "service_level"
@@ -399,7 +399,7 @@ class ServiceLevel(db.Model):
         return str(self.severity.label)
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last complaint number handed out per year; incremented atomically."""
 
     __tablename__ = "reference_counter"
@@ -409,7 +409,7 @@ class ReferenceCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
     __table_args__ = (sa.Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),)
 

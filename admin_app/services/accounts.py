@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -101,7 +102,7 @@ def record_logout(session: Session, user: User, *, ip: str | None = None) -> Non
 
 def check_admin_remains(session: Session, user: User) -> None:
     """Refuse a change that would leave no active admin (call after applying it, pre-commit)."""
-    state = sa.inspect(user)
+    state: Any = sa.inspect(user)
     was_admin = state.attrs.role.history.deleted or [user.role]
     was_active = state.attrs.is_active.history.deleted or [user.is_active]
     if Role(was_admin[0]) != Role.admin or not was_active[0]:
