@@ -37,6 +37,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check admin_app seed tests bench
+	$(BIN)/mypy
 
 i18n: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o admin_app/translations/messages.pot .
