@@ -1,0 +1,74 @@
+"""Flask-Admin's private names, all in one place.
+
+Flask-Admin 2.2 has no public way to read the list's current arguments (search, filters,
+sort) outside its own ``index_view``, to find a list column or a filter by name, or to
+list the views of an ``Admin``; the screens need all of these for exports, bulk actions
+and links to filtered lists. Each function below reads one private name, and
+``missing_names()`` lists those the installed Flask-Admin no longer has:
+``tests/test_flask_admin_adapter.py`` fails loudly on an upgrade that moves one, instead
+of a screen failing quietly later.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from flask_admin import Admin
+from flask_admin.contrib.sqla import ModelView
+
+# Methods of Flask-Admin's SQLAlchemy ModelView we call, with the parameters we pass.
+PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
+    "_get_list_extra_args": ("self",),
+    "_get_column_by_idx": ("self", "idx"),
+}
+# Attributes a ModelView instance holds once built, which we read (or, for
+# ``_search_fields``, narrow per request: see ``masking``).
+PRIVATE_ATTRIBUTES = ("_filters", "_list_columns", "_search_fields", "_form_edit_rules",
+                      "_actions_data")
+ADMIN_ATTRIBUTES = ("_views",)
+
+
+def list_args(view: ModelView) -> Any:
+    """The list's arguments for the current request: page, sort, search, filters."""
+    return view._get_list_extra_args()
+
+
+def sort_column(view: ModelView, index: int | None) -> Any:
+    """The column a ``sort=`` index names, or None (no sort, or an index out of range)."""
+    found = view._get_column_by_idx(index)
+    return found[0] if found else None
+
+
+def filters(view: ModelView) -> list[Any]:
+    """The view's filters, in the order their ``flt<n>_<index>`` URL arguments count."""
+    return list(view._filters or ())
+
+
+def list_column_names(view: ModelView) -> list[str]:
+    """The list's columns, in the order their ``sort=<index>`` URL argument counts."""
+    return [name for name, _label in view._list_columns]
+
+
+def form_edit_rules(view: ModelView) -> Any:
+    return view._form_edit_rules
+
+
+def views_of(admin: Admin) -> list[Any]:
+    """Every view registered on ``admin``, in menu order."""
+    return list(admin._views)
+
+
+def missing_names(view: ModelView | None = None, admin: Admin | None = None) -> list[str]:
+    """The private names above that the installed Flask-Admin lacks or has changed."""
+    missing = []
+    for name, parameters in PRIVATE_METHODS.items():
+        method = getattr(ModelView, name, None)
+        if method is None or tuple(inspect.signature(method).parameters) != parameters:
+            missing.append(f"ModelView.{name}{parameters}")
+    if view is not None:
+        missing += [f"ModelView().{name}" for name in PRIVATE_ATTRIBUTES
+                    if name not in vars(view) and not hasattr(type(view), name)]
+    if admin is not None:
+        missing += [f"Admin().{name}" for name in ADMIN_ATTRIBUTES if not hasattr(admin, name)]
+    return missing
