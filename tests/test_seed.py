@@ -38,7 +38,7 @@ from admin_app.models import (
 )
 from admin_app.services import complaints
 from admin_app.services.identity import is_valid_id_number
-from seed import demo
+from seed import demo, fake
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -69,10 +69,10 @@ def test_row_helpers_are_reproducible_for_a_seed():
         rng = random.Random(seed)
         out = []
         for i in range(50):
-            who = demo.person_name(rng, i % 2 == 0)
-            born = demo.birth_date(rng)
-            out.append((who.name, demo.mobile(rng), demo.id_number(rng, "310104", born, True),
-                        demo.email(rng, who, born.year)))
+            who = fake.person_name(rng, i % 2 == 0)
+            born = fake.birth_date(rng)
+            out.append((who.name, fake.mobile(rng), fake.id_number(rng, "310104", born, True),
+                        fake.email(rng, who, born.year)))
         return out
 
     assert sample(3) == sample(3)
@@ -82,9 +82,9 @@ def test_row_helpers_are_reproducible_for_a_seed():
 def test_id_numbers_are_valid_and_carry_birth_date_and_gender():
     rng = random.Random(11)
     for i in range(3000):
-        born = demo.birth_date(rng)
+        born = fake.birth_date(rng)
         male = i % 3 != 0
-        number = demo.id_number(rng, "440305", born, male)
+        number = fake.id_number(rng, "440305", born, male)
         assert is_valid_id_number(number), number
         assert number[6:14] == born.strftime("%Y%m%d")
         assert int(number[16]) % 2 == (1 if male else 0)
@@ -94,8 +94,8 @@ def test_id_numbers_are_valid_and_carry_birth_date_and_gender():
 def test_names_and_phones_look_real():
     rng = random.Random(5)
     for i in range(2000):
-        assert CHINESE.match(demo.person_name(rng, i % 2 == 0).name)
-        assert PHONE.match(demo.mobile(rng))
+        assert CHINESE.match(fake.person_name(rng, i % 2 == 0).name)
+        assert PHONE.match(fake.mobile(rng))
 
 
 # --- generated data -------------------------------------------------------------------
