@@ -40,6 +40,8 @@ from admin_app.services import complaints
 from admin_app.services.identity import is_valid_id_number
 from seed import demo, fake
 
+from . import factories
+
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL = re.compile(r"^[a-z0-9._]+@(mail\.)?example\.(com|cn|net|org|com\.cn)$")
@@ -267,9 +269,8 @@ def test_running_again_adds_more_without_collisions(users, session):
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), year
 
     # Ids were assigned by the generator; the database must still hand out fresh ones.
-    client = Client(code="MANUAL-1", name="手工录入")
-    event = Event(title="手工活动", kind=EventKind.other, starts_at=NOW)
-    session.add_all([client, event])
+    client = factories.client(session, code="MANUAL-1", name="手工录入")
+    event = factories.event(session, title="手工活动", kind=EventKind.other, starts_at=NOW)
     session.commit()
     assert client.id == 241 and event.id == first["events"] + second["events"] + 1
 
@@ -311,7 +312,7 @@ def test_configured_service_levels_set_deadlines(session):
 
 
 def test_codes_typed_by_hand_are_not_reused(session):
-    session.add(Client(code="C00000003", name="手工客户"))
+    factories.client(session, code="C00000003", name="手工客户")
     session.commit()
     demo.generate(session, clients=5, random_seed=2, now=NOW)
     session.commit()
