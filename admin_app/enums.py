@@ -1,18 +1,29 @@
 """Domain enumerations, stored by their lower-case codes and shown through translated labels.
 
-Member names equal their values so that Flask-Admin's filters (which look members
-up by name) and our forms (which post the value) agree on one spelling.
+Each member is written ``code = "code", _l("Label")``: the value stays the plain code
+(what the database, forms and URLs use) and the label sits beside it. Member names equal
+their values so that Flask-Admin's filters (which look members up by name) and our forms
+(which post the value) agree on one spelling.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 
 class LabelledEnum(StrEnum):
-    """A StrEnum whose members carry a translated label."""
+    """A StrEnum whose members carry a translated label: ``gold = "gold", _l("Gold")``."""
+
+    _label: Any
+
+    def __new__(cls, value: str, label: Any) -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
 
     @classmethod
     def labels(cls) -> dict[str, object]:
@@ -24,253 +35,131 @@ class LabelledEnum(StrEnum):
 
     @property
     def label(self) -> object:
-        return _LABELS[type(self).__name__][self.value]
+        return self._label
 
 
 class Role(LabelledEnum):
-    staff = "staff"
-    supervisor = "supervisor"
-    admin = "admin"
+    staff = "staff", _l("Staff")
+    supervisor = "supervisor", _l("Supervisor")
+    admin = "admin", _l("Admin")
 
 
 class TierCode(LabelledEnum):
-    diamond = "diamond"
-    platinum = "platinum"
-    gold = "gold"
-    standard = "standard"
+    diamond = "diamond", _l("Diamond")
+    platinum = "platinum", _l("Platinum")
+    gold = "gold", _l("Gold")
+    standard = "standard", _l("Standard")
 
 
 class ClientKind(LabelledEnum):
-    individual = "individual"
-    enterprise = "enterprise"
-    institution = "institution"
+    individual = "individual", _l("Individual")
+    enterprise = "enterprise", _l("Enterprise")
+    institution = "institution", _l("Institution")
 
 
 class ClientStatus(LabelledEnum):
-    prospect = "prospect"
-    active = "active"
-    dormant = "dormant"
-    closed = "closed"
+    prospect = "prospect", _l("Prospect")
+    active = "active", _l("Active")
+    dormant = "dormant", _l("Dormant")
+    closed = "closed", _l("Closed account")
 
 
 class Gender(LabelledEnum):
-    male = "male"
-    female = "female"
+    male = "male", _l("Male")
+    female = "female", _l("Female")
 
 
 class RiskProfile(LabelledEnum):
-    conservative = "conservative"
-    balanced = "balanced"
-    aggressive = "aggressive"
+    conservative = "conservative", _l("Conservative")
+    balanced = "balanced", _l("Balanced")
+    aggressive = "aggressive", _l("Aggressive")
 
 
 class TierChangeReason(LabelledEnum):
-    recalculation = "recalculation"
-    manual = "manual"
+    recalculation = "recalculation", _l("Recalculation")
+    manual = "manual", _l("Manual")
 
 
 class VisitChannel(LabelledEnum):
-    phone = "phone"
-    sms = "sms"
-    email = "email"
-    wechat = "wechat"
-    meeting = "meeting"
-    home_visit = "home_visit"
+    phone = "phone", _l("Phone")
+    sms = "sms", _l("SMS")
+    email = "email", _l("E-mail")
+    wechat = "wechat", _l("WeChat")
+    meeting = "meeting", _l("Meeting")
+    home_visit = "home_visit", _l("Home visit")
 
 
 class VisitPurpose(LabelledEnum):
-    scheduled_callback = "scheduled_callback"
-    new_client_callback = "new_client_callback"
-    holiday_greeting = "holiday_greeting"
-    birthday_greeting = "birthday_greeting"
-    complaint_followup = "complaint_followup"
-    product_recommendation = "product_recommendation"
-    other = "other"
+    scheduled_callback = "scheduled_callback", _l("Scheduled callback")
+    new_client_callback = "new_client_callback", _l("New-client callback")
+    holiday_greeting = "holiday_greeting", _l("Holiday greeting")
+    birthday_greeting = "birthday_greeting", _l("Birthday greeting")
+    complaint_followup = "complaint_followup", _l("Complaint follow-up")
+    product_recommendation = "product_recommendation", _l("Product recommendation")
+    other = "other", _l("Other")
 
 
 class VisitStatus(LabelledEnum):
-    planned = "planned"
-    done = "done"
-    missed = "missed"
-    cancelled = "cancelled"
+    planned = "planned", _l("Planned")
+    done = "done", _l("Done")
+    missed = "missed", _l("Missed")
+    cancelled = "cancelled", _l("Cancelled")
 
 
 class EventKind(LabelledEnum):
-    lecture = "lecture"
-    seminar = "seminar"
-    client_exchange = "client_exchange"
-    outdoor = "outdoor"
-    appreciation = "appreciation"
-    other = "other"
+    lecture = "lecture", _l("Investment lecture")
+    seminar = "seminar", _l("Seminar")
+    client_exchange = "client_exchange", _l("Client exchange meeting")
+    outdoor = "outdoor", _l("Outdoor activity")
+    appreciation = "appreciation", _l("Client appreciation event")
+    other = "other", _l("Other")
 
 
 class EventStatus(LabelledEnum):
-    planned = "planned"
-    open = "open"
-    done = "done"
-    cancelled = "cancelled"
+    planned = "planned", _l("Planned")
+    open = "open", _l("Open")
+    done = "done", _l("Done")
+    cancelled = "cancelled", _l("Cancelled")
 
 
 class AttendanceStatus(LabelledEnum):
-    invited = "invited"
-    registered = "registered"
-    attended = "attended"
-    no_show = "no_show"
+    invited = "invited", _l("Invited")
+    registered = "registered", _l("Registered")
+    attended = "attended", _l("Attended")
+    no_show = "no_show", _l("No-show")
 
 
 class ComplaintChannel(LabelledEnum):
-    hotline = "hotline"
-    email = "email"
-    online = "online"
-    branch = "branch"
-    letter = "letter"
-    regulator = "regulator"
+    hotline = "hotline", _l("Service hotline")
+    email = "email", _l("E-mail")
+    online = "online", _l("Online")
+    branch = "branch", _l("Branch")
+    letter = "letter", _l("Letter")
+    regulator = "regulator", _l("Regulator referral")
 
 
 class ComplaintCategory(LabelledEnum):
-    service = "service"
-    product = "product"
-    fees = "fees"
-    trading = "trading"
-    advice = "advice"
-    account = "account"
-    privacy = "privacy"
-    other = "other"
+    service = "service", _l("Service attitude")
+    product = "product", _l("Product")
+    fees = "fees", _l("Fees and charges")
+    trading = "trading", _l("Trading system")
+    advice = "advice", _l("Investment advice")
+    account = "account", _l("Account handling")
+    privacy = "privacy", _l("Information security")
+    other = "other", _l("Other")
 
 
 class Severity(LabelledEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
+    low = "low", _l("Low")
+    medium = "medium", _l("Medium")
+    high = "high", _l("High")
+    critical = "critical", _l("Critical")
 
 
 class ComplaintStatus(LabelledEnum):
-    received = "received"
-    assessing = "assessing"
-    investigating = "investigating"
-    resolving = "resolving"
-    closed = "closed"
+    received = "received", _l("Received")
+    assessing = "assessing", _l("Assessing")
+    investigating = "investigating", _l("Investigating")
+    resolving = "resolving", _l("Resolving")
+    closed = "closed", _l("Closed")
 
-
-class AuditAction(LabelledEnum):
-    create = "create"
-    update = "update"
-    delete = "delete"
-    login = "login"
-    logout = "logout"
-    login_failed = "login_failed"
-    seed = "seed"
-
-
-# Labels are kept apart from the members so that StrEnum values stay plain codes.
-_LABELS: dict[str, dict[str, object]] = {
-    "Role": {"staff": _l("Staff"), "supervisor": _l("Supervisor"), "admin": _l("Admin")},
-    "TierCode": {
-        "diamond": _l("Diamond"),
-        "platinum": _l("Platinum"),
-        "gold": _l("Gold"),
-        "standard": _l("Standard"),
-    },
-    "ClientKind": {
-        "individual": _l("Individual"),
-        "enterprise": _l("Enterprise"),
-        "institution": _l("Institution"),
-    },
-    "ClientStatus": {
-        "prospect": _l("Prospect"),
-        "active": _l("Active"),
-        "dormant": _l("Dormant"),
-        "closed": _l("Closed account"),
-    },
-    "Gender": {"male": _l("Male"), "female": _l("Female")},
-    "RiskProfile": {
-        "conservative": _l("Conservative"),
-        "balanced": _l("Balanced"),
-        "aggressive": _l("Aggressive"),
-    },
-    "TierChangeReason": {"recalculation": _l("Recalculation"), "manual": _l("Manual")},
-    "VisitChannel": {
-        "phone": _l("Phone"),
-        "sms": _l("SMS"),
-        "email": _l("E-mail"),
-        "wechat": _l("WeChat"),
-        "meeting": _l("Meeting"),
-        "home_visit": _l("Home visit"),
-    },
-    "VisitPurpose": {
-        "scheduled_callback": _l("Scheduled callback"),
-        "new_client_callback": _l("New-client callback"),
-        "holiday_greeting": _l("Holiday greeting"),
-        "birthday_greeting": _l("Birthday greeting"),
-        "complaint_followup": _l("Complaint follow-up"),
-        "product_recommendation": _l("Product recommendation"),
-        "other": _l("Other"),
-    },
-    "VisitStatus": {
-        "planned": _l("Planned"),
-        "done": _l("Done"),
-        "missed": _l("Missed"),
-        "cancelled": _l("Cancelled"),
-    },
-    "EventKind": {
-        "lecture": _l("Investment lecture"),
-        "seminar": _l("Seminar"),
-        "client_exchange": _l("Client exchange meeting"),
-        "outdoor": _l("Outdoor activity"),
-        "appreciation": _l("Client appreciation event"),
-        "other": _l("Other"),
-    },
-    "EventStatus": {
-        "planned": _l("Planned"),
-        "open": _l("Open"),
-        "done": _l("Done"),
-        "cancelled": _l("Cancelled"),
-    },
-    "AttendanceStatus": {
-        "invited": _l("Invited"),
-        "registered": _l("Registered"),
-        "attended": _l("Attended"),
-        "no_show": _l("No-show"),
-    },
-    "ComplaintChannel": {
-        "hotline": _l("Service hotline"),
-        "email": _l("E-mail"),
-        "online": _l("Online"),
-        "branch": _l("Branch"),
-        "letter": _l("Letter"),
-        "regulator": _l("Regulator referral"),
-    },
-    "ComplaintCategory": {
-        "service": _l("Service attitude"),
-        "product": _l("Product"),
-        "fees": _l("Fees and charges"),
-        "trading": _l("Trading system"),
-        "advice": _l("Investment advice"),
-        "account": _l("Account handling"),
-        "privacy": _l("Information security"),
-        "other": _l("Other"),
-    },
-    "Severity": {
-        "low": _l("Low"),
-        "medium": _l("Medium"),
-        "high": _l("High"),
-        "critical": _l("Critical"),
-    },
-    "ComplaintStatus": {
-        "received": _l("Received"),
-        "assessing": _l("Assessing"),
-        "investigating": _l("Investigating"),
-        "resolving": _l("Resolving"),
-        "closed": _l("Closed"),
-    },
-    "AuditAction": {
-        "create": _l("Create"),
-        "update": _l("Update"),
-        "delete": _l("Delete"),
-        "login": _l("Log in"),
-        "logout": _l("Log out"),
-        "login_failed": _l("Failed log-in"),
-        "seed": _l("Seed demo data"),
-    },
-}

@@ -1,17 +1,18 @@
-"""Demo data: realistic Chinese clients with visits, events, complaints and tier history.
+"""The demo plan: what a demo database contains -- how many events, visits, complaints and
+tier moves, in which states, for which clients -- built as rows from one ``random.Random``.
 
 The screens, dashboards and benchmarks need volume (up to a million clients), so rows are
-built as plain dicts from one ``random.Random`` and written a batch of clients at a time
-with Core inserts (``executemany``; one ``INSERT ... SELECT FROM unnest`` per batch and
-table on PostgreSQL, see ``_insert``). An ORM object per row would take minutes and hold
-everything in memory. (Building the next batch in a worker thread while one is written
-was tried: on two busy cores the GIL hand-offs cost more than the overlap gained.)
+plain dicts written a batch of clients at a time by ``seed/bulk.py``; the values in them
+(names, phones, ID numbers, addresses, moments) come from ``seed/fake.py``. (Building the
+next batch in a worker thread while one is written was tried: on two busy cores the GIL
+hand-offs cost more than the overlap gained.)
 
 The data is consistent with the domain rules, so a demo never shows an impossible record:
-every client sits in the tier its figures qualify for (read from the tier table, so edited
-thresholds are respected), ID numbers carry a valid check digit and agree with birth date
-and gender, a client's last callback is its latest done visit and the next one falls due
-a tier interval later, and complaint fields match how far the complaint's workflow got.
+every client sits in the tier that ``services.tiers.evaluate`` gives its figures (read from
+the tier table, so edited thresholds are respected), ID numbers carry a valid check digit
+and agree with birth date and gender, a client's last callback is its latest done visit
+and the next one falls due a tier interval later, complaint fields match how far the
+complaint's workflow got, and references follow ``services.complaints.REFERENCE_FORMAT``.
 
 Client and event ids are assigned here (max(id) + 1 onwards) so that visits, attendance
 and complaints can point at them without a round trip; on PostgreSQL the id sequences are
@@ -20,18 +21,14 @@ advanced afterwards. Seeding is a batch job: do not run two at once on one datab
 
 from __future__ import annotations
 
-import bisect
 import random
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from itertools import accumulate, pairwise
-from typing import Any, Generic, TypeVar
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from admin_app.models import (
@@ -40,18 +37,19 @@ from admin_app.models import (
     Event,
     EventAttendance,
     ReferenceCounter,
-    Tier,
     TierChange,
     User,
     Visit,
 )
 from admin_app.services import complaints
-from admin_app.services.identity import check_digit
+from admin_app.services.complaints import REFERENCE_FORMAT
+from admin_app.services.tiers import evaluate, load_thresholds
 
+from . import bulk, fake
 from . import names as N
+from .fake import Weighted, below, money, office_time, pick, randint
 
 BATCH_SIZE = 5000
-SQLITE_CACHE_KIB = 128 * 1024
 COMPLAINT_SHARE = 0.03
 LOCKED_SHARE = 0.005
 HISTORY_SHARE = 0.03
@@ -68,186 +66,11 @@ LOWEST_INVITE_RATE = 0.05
 
 COMPLAINT_STATUSES = ("received", "assessing", "investigating", "resolving", "closed")
 
-BIRTH_FIRST = date(1940, 1, 1).toordinal()
-BIRTH_LAST = date(2005, 12, 31).toordinal()
-BIRTH_MODE = date(1972, 6, 30).toordinal()
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 WEEK = timedelta(days=7)
 MONTH = timedelta(days=30)
-T = TypeVar("T")
-
-
-class Weighted(Generic[T]):
-    """A weighted choice that costs one random() and one bisect per draw."""
-
-    def __init__(self, pairs: Sequence[tuple[T, float]]) -> None:
-        self.items = [item for item, _ in pairs]
-        self.cumulative = list(accumulate(weight for _, weight in pairs))
-        self.total = self.cumulative[-1]
-
-    def pick(self, rng: random.Random) -> T:
-        # bisect_left: a draw that rounds up to ``total`` still lands on the last item.
-        return self.items[bisect.bisect_left(self.cumulative, rng.random() * self.total)]
-
-
-@dataclass(frozen=True)
-class TierRule:
-    """A tier's thresholds in integer cents, so comparisons are exact."""
-
-    id: int
-    code: str
-    rank: int
-    min_assets: int
-    min_contribution: int
-    min_trades: int
-    interval_days: int
-
-    def admits(self, assets: int, contribution: int, trades: int) -> bool:
-        return (assets >= self.min_assets and contribution >= self.min_contribution
-                and trades >= self.min_trades)
-
-
-def load_tier_rules(session: Session) -> list[TierRule]:
-    """The tier table, highest rank (1) first."""
-    rows = session.execute(sa.select(
-        Tier.id, Tier.code, Tier.rank, Tier.min_assets, Tier.min_annual_contribution,
-        Tier.min_trades_12m, Tier.callback_interval_days,
-    ).order_by(Tier.rank)).all()
-    return [TierRule(r.id, r.code, r.rank, _cents(r.min_assets), _cents(r.min_annual_contribution),
-                     r.min_trades_12m, r.callback_interval_days) for r in rows]
-
-
-def qualifying_tier(rules: Sequence[TierRule], assets: int, contribution: int,
-                    trades: int) -> int | None:
-    """Index in ``rules`` of the highest tier whose thresholds are all met (DESIGN.md §1)."""
-    for index, rule in enumerate(rules):
-        if rule.admits(assets, contribution, trades):
-            return index
-    return None
-
-
-def _cents(value: Decimal | None) -> int:
-    return int((value or Decimal(0)) * 100)
-
-
-def _money(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
-
-
-def _pick(rng: random.Random, items: Sequence[T]) -> T:
-    """``rng.choice`` at a fraction of the cost; the generator makes millions of draws."""
-    return items[int(rng.random() * len(items))]
-
-
-def _below(rng: random.Random, n: int) -> int:
-    return int(rng.random() * n)
-
-
-def _randint(rng: random.Random, low: int, high: int) -> int:
-    return low + int(rng.random() * (high - low + 1))
-
-
-# --- people -----------------------------------------------------------------------------
-
-_SURNAMES = Weighted([((name, py), weight) for name, py, weight in N.SURNAMES])
-_OCCUPATIONS = Weighted(N.OCCUPATIONS)
-_COMPANY_FORMS = Weighted(N.COMPANY_FORMS)
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    surname_pinyin: str
-    given_pinyin: str
-    male: bool
-
-
-def person_name(rng: random.Random, male: bool) -> Person:
-    """A 2-3 character Chinese name, with pinyin for the e-mail address."""
-    surname, surname_py = _SURNAMES.pick(rng)
-    pool = N.MALE_GIVEN if male else N.FEMALE_GIVEN
-    first, first_py = _pick(rng, pool)
-    if len(surname) > 1 or rng.random() < 0.22:
-        return Person(surname + first, surname_py, first_py, male)
-    second, second_py = _pick(rng, pool)
-    return Person(surname + first + second, surname_py, first_py + second_py, male)
-
-
-def mobile(rng: random.Random) -> str:
-    """An 11-digit mainland mobile number on a prefix in real use."""
-    return f"{_pick(rng, N.MOBILE_PREFIXES)}{_below(rng, 100_000_000):08d}"
-
-
-def id_number(rng: random.Random, region: str, birth: date, male: bool) -> str:
-    """A GB 11643 resident ID: region, birth date, sequence (odd = male), check digit."""
-    sequence = _below(rng, 500) * 2 + (1 if male else 0)
-    first17 = f"{region}{birth.year:04d}{birth.month:02d}{birth.day:02d}{sequence:03d}"
-    return first17 + check_digit(first17)
-
-
-def birth_date(rng: random.Random) -> date:
-    """1940-2005, most clients born around 1970 (wealth comes with age)."""
-    return date.fromordinal(int(rng.triangular(BIRTH_FIRST, BIRTH_LAST + 1, BIRTH_MODE)))
-
-
-def email(rng: random.Random, who: Person, year: int | None = None) -> str:
-    sp, gp = who.surname_pinyin, who.given_pinyin
-    pattern = _below(rng, 5)
-    if pattern == 0:
-        local = sp + gp
-    elif pattern == 1:
-        local = f"{gp}.{sp}"
-    elif pattern == 2 and year:
-        local = f"{sp}{gp}{year}"
-    elif pattern == 3:
-        local = f"{sp}_{gp}{_randint(rng, 1, 999)}"
-    else:
-        local = f"{sp[0]}{gp}{_randint(rng, 10, 99)}"
-    return f"{local}@{_pick(rng, N.EMAIL_DOMAINS)}"
-
-
-def address(rng: random.Random, region: tuple[str, str, str]) -> str:
-    _code, city, district = region
-    street = f"{city}{district}{_pick(rng, N.STREETS)}{_randint(rng, 1, 999)}号"
-    if rng.random() < 0.2:
-        return street
-    return (f"{street}{_pick(rng, N.COMMUNITIES)}{_randint(rng, 1, 30)}栋"
-            f"{_randint(rng, 1, 4)}单元{_randint(rng, 1, 32)}{_randint(rng, 1, 6):02d}室")
-
-
-def company_name(rng: random.Random, kind: str) -> str:
-    city = _pick(rng, N.COMPANY_CITIES)
-    word = _pick(rng, N.COMPANY_WORDS)
-    if kind == "institution":
-        return _pick(rng, N.INSTITUTION_PATTERNS).format(city=city, word=word)
-    return f"{city}{word}{_pick(rng, N.COMPANY_TRADES)}{_COMPANY_FORMS.pick(rng)}"
-
-
-# --- time -------------------------------------------------------------------------------
-
-def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
-    """A moment in [start, end], at whole seconds."""
-    span = (end - start).total_seconds()
-    if span <= 0:
-        return start
-    return start + timedelta(seconds=int(rng.random() * span))
-
-
-def _office_time(rng: random.Random, start: datetime, end: datetime) -> datetime:
-    """A moment in [start, end] during Beijing office hours (09-18 local = 01-10 UTC)."""
-    day = _between(rng, start, end)
-    moment = datetime(day.year, day.month, day.day, 1) + timedelta(
-        seconds=int(rng.random() * 32400))
-    return start if moment < start else end if moment > end else moment
-
-
-def _naive_utc(moment: datetime | None) -> datetime:
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
 
 
 # --- the generator ----------------------------------------------------------------------
@@ -310,7 +133,11 @@ class _Demo:
         self.session = session
         self.rng = rng
         self.now = now
-        self.rules = load_tier_rules(session)
+        self.rules = load_thresholds(session)  # highest rank (1) first
+        # Thresholds in whole cents, for drawing figures that land in a tier.
+        self.floors = [(fake.cents(t.min_assets), fake.cents(t.min_annual_contribution),
+                        t.min_trades_12m) for t in self.rules]
+        self.position = {t.id: index for index, t in enumerate(self.rules)}
         users = session.execute(
             sa.select(User.id, User.role).where(User.is_active).order_by(User.id)
         ).all()
@@ -363,20 +190,18 @@ class _Demo:
         At least one measure stays below the next higher tier's threshold, so the client
         does not qualify higher; the others may exceed it, as real figures do."""
         rng = self.rng
-        rule = self.rules[target]
-        lo = (rule.min_assets, rule.min_contribution, rule.min_trades)
+        lo = self.floors[target]
         if target == 0:
             base = lo[0] or 1_000_000_000
             assets = lo[0] + int(base * min(rng.paretovariate(1.5) - 1, 20))
             contribution = max(lo[1], int(assets * rng.uniform(0.008, 0.02)))
             trades = lo[2] + int(rng.expovariate(1 / (lo[2] + 10)))
             return assets, contribution, trades
-        upper = self.rules[target - 1]
-        hi = (upper.min_assets, upper.min_contribution, upper.min_trades)
+        hi = self.floors[target - 1]
         can_fail = [m for m in range(3) if hi[m] > lo[m]]
         failing = _FAILING_MEASURE.pick(rng)
         if can_fail and failing not in can_fail:
-            failing = _pick(rng, can_fail)
+            failing = pick(rng, can_fail)
 
         def measure(m: int, natural: int | None = None) -> int:
             if hi[m] <= lo[m]:
@@ -413,11 +238,11 @@ class _Demo:
                       "cancelled": (-300, 60)}[status]
             day = (now + timedelta(days=rng.uniform(*offset))).date()
             starts = datetime(day.year, day.month, day.day) + timedelta(hours=hour - 8)
-            capacity = cap_lo + 5 * _below(rng, (cap_hi - cap_lo) // 5 + 1)
+            capacity = cap_lo + 5 * below(rng, (cap_hi - cap_lo) // 5 + 1)
             local = starts + timedelta(hours=8)
-            title = _pick(rng, N.EVENT_TITLES[kind]).format(
+            title = pick(rng, N.EVENT_TITLES[kind]).format(
                 year=local.year, season=N.SEASONS[local.month - 1],
-                city=_pick(rng, N.COMPANY_CITIES))
+                city=pick(rng, N.COMPANY_CITIES))
             rows.append({
                 "id": first_id + i,
                 "title": title,
@@ -425,10 +250,10 @@ class _Demo:
                 "status": status,
                 "starts_at": starts,
                 "ends_at": starts + timedelta(hours=hours),
-                "location": _pick(rng, N.EVENT_LOCATIONS[kind]),
+                "location": pick(rng, N.EVENT_LOCATIONS[kind]),
                 "capacity": capacity,
-                "budget": _money(capacity * _randint(rng, cost_lo, cost_hi) * 100),
-                "organizer_id": _pick(rng, self.workers) if self.workers else None,
+                "budget": money(capacity * randint(rng, cost_lo, cost_hi) * 100),
+                "organizer_id": pick(rng, self.workers) if self.workers else None,
                 "description": N.EVENT_DESCRIPTIONS[kind],
                 "version_id": 1,
             })
@@ -479,7 +304,7 @@ class _Demo:
             if status == "attended" and rng.random() < 0.75:
                 score = _FEEDBACK.pick(rng)
                 if rng.random() < 0.5:
-                    text = _pick(rng, N.EVENT_FEEDBACK)
+                    text = pick(rng, N.EVENT_FEEDBACK)
             rows.append({"event_id": event.id, "client_id": client_id, "status": status,
                          "feedback_score": score, "feedback_text": text})
         return rows
@@ -513,57 +338,58 @@ class _Demo:
         lowest = target == len(self.rules) - 1
         status = _STATUS_LOWEST.pick(rng) if lowest else _STATUS_HIGHER.pick(rng)
 
-        region = _pick(rng, N.REGIONS)
-        home = region if rng.random() < 0.6 else _pick(rng, N.REGIONS)
+        region = pick(rng, N.REGIONS)
+        home = region if rng.random() < 0.6 else pick(rng, N.REGIONS)
         gender = birth = id_no = occupation = None
-        notes = _pick(rng, N.CLIENT_NOTES) if rng.random() < 0.1 else None
+        notes = pick(rng, N.CLIENT_NOTES) if rng.random() < 0.1 else None
         earliest = self.twelve_years_ago
         if kind == "individual":
             male = rng.random() < 0.55
-            who = person_name(rng, male)
+            who = fake.person_name(rng, male)
             name = who.name
             gender = "male" if male else "female"
-            birth = birth_date(rng)
-            id_no = id_number(rng, region[0], birth, male)
+            birth = fake.birth_date(rng)
+            id_no = fake.id_number(rng, region[0], birth, male)
             age = now.year - birth.year
             occupation = (N.RETIRED if age >= 60 and rng.random() < 0.7
-                          else _OCCUPATIONS.pick(rng))
-            mail = email(rng, who, birth.year) if rng.random() < 0.8 else None
+                          else fake.OCCUPATIONS.pick(rng))
+            mail = fake.email(rng, who, birth.year) if rng.random() < 0.8 else None
             earliest = max(earliest, datetime(birth.year + 18, birth.month, min(birth.day, 28)))
         else:
-            who = person_name(rng, rng.random() < 0.6)
-            name = company_name(rng, kind)
-            mail = email(rng, who)
-            notes = f"联系人：{who.name}（{_pick(rng, N.CONTACT_TITLES)}）"
-        phone = mobile(rng)
+            who = fake.person_name(rng, rng.random() < 0.6)
+            name = fake.company_name(rng, kind)
+            mail = fake.email(rng, who)
+            notes = f"联系人：{who.name}（{pick(rng, N.CONTACT_TITLES)}）"
+        phone = fake.mobile(rng)
 
         latest = self.week_ago
         if status == "prospect":
             earliest = max(earliest, self.year_ago)
-        created_at = _office_time(rng, min(earliest, latest - DAY), latest)
+        created_at = office_time(rng, min(earliest, latest - DAY), latest)
 
-        if status in ("prospect", "closed") and self.rules and self.rules[-1].admits(0, 0, 0):
+        if status in ("prospect", "closed") and self.rules and self.floors[-1] == (0, 0, 0):
             assets = contribution = trades = 0
         elif self.rules:
             assets, contribution, trades = self.figures(target)
         else:
             assets, contribution, trades = 0, 0, 0
-        tier = qualifying_tier(self.rules, assets, contribution, trades)
-        rule = self.rules[tier] if tier is not None else None
-        interval = timedelta(days=rule.interval_days if rule else 365)
+        rule = (evaluate(money(assets), money(contribution), trades, self.rules)
+                if self.rules else None)
+        tier = self.position[rule.id] if rule else None
+        interval = timedelta(days=rule.callback_interval_days if rule else 365)
 
         risk = risk_at = None
         if status != "prospect" or rng.random() < 0.5:
             risk = _RISK.pick(rng)
-            risk_at = _office_time(rng, max(created_at, self.three_years_ago), now)
+            risk_at = office_time(rng, max(created_at, self.three_years_ago), now)
 
-        advisor = _pick(rng, self.advisors) if self.advisors else None
+        advisor = pick(rng, self.advisors) if self.advisors else None
         # Callbacks fall due every ``interval``; about a quarter of clients are overdue.
         window = now - interval * 1.3
         if window > created_at:
-            last_callback = _office_time(rng, window, now)
+            last_callback = office_time(rng, window, now)
         else:
-            last_callback = _office_time(rng, created_at + HOUR,
+            last_callback = office_time(rng, created_at + HOUR,
                                          min(now, created_at + WEEK))
         next_due = last_callback + interval
 
@@ -579,17 +405,17 @@ class _Demo:
             "birth_date": birth,
             "phone": phone,
             "email": mail,
-            "address": address(rng, home),
+            "address": fake.address(rng, home),
             "occupation": occupation,
             "id_number": id_no,
             "risk_profile": risk,
             "risk_assessed_at": risk_at,
-            "assets": _money(assets),
-            "annual_contribution": _money(contribution),
+            "assets": money(assets),
+            "annual_contribution": money(contribution),
             "trades_12m": trades,
             "tier_id": rule.id if rule else None,
             "tier_locked": locked,
-            "tier_lock_reason": _pick(rng, N.TIER_LOCK_REASONS) if locked else None,
+            "tier_lock_reason": pick(rng, N.TIER_LOCK_REASONS) if locked else None,
             "tier_changed_at": tier_changed_at or created_at,
             "advisor_id": advisor,
             "last_callback_at": last_callback,
@@ -625,10 +451,10 @@ class _Demo:
         if rng.random() < 0.3:
             path.insert(0, neighbour(path[0]))
         path.append(tier)
-        changed_last = _office_time(rng, created_at + MONTH, now)
+        changed_last = office_time(rng, created_at + MONTH, now)
         moments = [changed_last]
         if len(path) == 3:
-            moments.insert(0, _office_time(rng, created_at + DAY, changed_last - DAY))
+            moments.insert(0, office_time(rng, created_at + DAY, changed_last - DAY))
         rows = []
         for (before, after), moment in zip(pairwise(path), moments, strict=True):
             manual = rng.random() < 0.2
@@ -638,7 +464,7 @@ class _Demo:
                 "to_tier_id": self.rules[after].id,
                 "reason": "manual" if manual else "recalculation",
                 "changed_at": moment,
-                "changed_by_id": _pick(rng, self.managers) if manual and self.managers else None,
+                "changed_by_id": pick(rng, self.managers) if manual and self.managers else None,
             })
         return rows, changed_last
 
@@ -651,7 +477,7 @@ class _Demo:
         def staff() -> int | None:
             if advisor is not None and rng.random() < 0.85:
                 return advisor
-            return _pick(rng, self.workers) if self.workers else None
+            return pick(rng, self.workers) if self.workers else None
 
         def purpose(moment: datetime) -> str:
             if moment - created_at < MONTH:
@@ -665,17 +491,17 @@ class _Demo:
             return {
                 "client_id": client_id, "staff_id": staff(), "channel": _CHANNEL.pick(rng),
                 "purpose": why, "status": "done",
-                "scheduled_for": max(created_at, moment - timedelta(minutes=_below(rng, 240))),
+                "scheduled_for": max(created_at, moment - timedelta(minutes=below(rng, 240))),
                 "completed_at": moment,
                 "satisfaction": _SCORE.pick(rng) if rng.random() < 0.8 else None,
-                "summary": _pick(rng, N.VISIT_SUMMARIES[why]),
+                "summary": pick(rng, N.VISIT_SUMMARIES[why]),
             }
 
         rows.append(done(last_callback, purpose(last_callback)))
         for _ in range(_EXTRA_VISITS.pick(rng)):
             status = _VISIT_STATUS.pick(rng)
             if status == "done" and last_callback - created_at > 2 * HOUR:
-                moment = _office_time(rng, created_at, last_callback - HOUR)
+                moment = office_time(rng, created_at, last_callback - HOUR)
                 rows.append(done(moment, purpose(moment)))
                 continue
             if status == "done":
@@ -684,12 +510,12 @@ class _Demo:
             if status == "planned":
                 why = _CALLBACK_PURPOSE.pick(rng)
                 when = (next_due if why == "scheduled_callback" and next_due > now
-                        else _office_time(rng, now, now + 2 * MONTH))
+                        else office_time(rng, now, now + 2 * MONTH))
             else:
                 why = purpose(now)
                 end = now if status == "missed" else now + MONTH
-                when = _office_time(rng, created_at, end)
-                summary = _pick(rng, N.VISIT_SUMMARIES[status])
+                when = office_time(rng, created_at, end)
+                summary = pick(rng, N.VISIT_SUMMARIES[status])
             if why == "birthday_greeting" and kind != "individual":
                 why = "holiday_greeting"
             rows.append({
@@ -712,9 +538,9 @@ class _Demo:
         created_at: datetime = client["created_at"]
         if status == "closed":
             start = max(created_at + DAY, self.three_years_ago)
-            received = _office_time(rng, min(start, now - 2 * DAY), now - 2 * DAY)
+            received = office_time(rng, min(start, now - 2 * DAY), now - 2 * DAY)
         else:
-            received = _office_time(rng, max(created_at, now - 20 * DAY), now)
+            received = office_time(rng, max(created_at, now - 20 * DAY), now)
         category = _COMPLAINT_CATEGORY.pick(rng)
         row: dict[str, Any] = {
             "reference": self.next_reference(received.year),
@@ -724,29 +550,29 @@ class _Demo:
             "category": category,
             "severity": None, "department": None, "assignee_id": None, "due_at": None,
             "status": status,
-            "description": _pick(rng, N.COMPLAINT_DESCRIPTIONS[category]),
+            "description": pick(rng, N.COMPLAINT_DESCRIPTIONS[category]),
             "findings": None, "resolution": None, "root_cause": None, "satisfaction": None,
             "closed_at": None, "closed_by_id": None, "reopened_count": 0, "version_id": 1,
         }
         if stage >= 1:
             severity = _SEVERITY.pick(rng)
             row["severity"] = severity
-            row["department"] = _pick(rng, N.DEPARTMENTS)
-            row["assignee_id"] = _pick(rng, self.workers) if self.workers else None
+            row["department"] = pick(rng, N.DEPARTMENTS)
+            row["assignee_id"] = pick(rng, self.workers) if self.workers else None
             row["due_at"] = received + timedelta(days=self.severity_days[severity])
         if stage >= 2:
-            row["findings"] = _pick(rng, N.COMPLAINT_FINDINGS[category])
+            row["findings"] = pick(rng, N.COMPLAINT_FINDINGS[category])
         if stage >= 3:
-            row["resolution"] = _pick(rng, N.COMPLAINT_RESOLUTIONS[category])
+            row["resolution"] = pick(rng, N.COMPLAINT_RESOLUTIONS[category])
         if status == "closed":
             days = self.severity_days[row["severity"]]
             took = timedelta(seconds=int(rng.uniform(2, 31.2 * days) * 3600))
             row["closed_at"] = min(received + took, now)
-            row["root_cause"] = _pick(rng, N.ROOT_CAUSES[category])
+            row["root_cause"] = pick(rng, N.ROOT_CAUSES[category])
             row["satisfaction"] = _SCORE.pick(rng)
             closer = row["assignee_id"] if rng.random() < 0.5 else None
             if closer is None and self.managers:
-                closer = _pick(rng, self.managers)
+                closer = pick(rng, self.managers)
             row["closed_by_id"] = closer
             row["reopened_count"] = 1 if rng.random() < 0.03 else 0
         return row
@@ -757,18 +583,19 @@ class _Demo:
                 if number > self.first_references[year]}
 
     def next_reference(self, year: int) -> str:
-        """``CP-YYYY-NNNNNN`` after the highest number already used that year."""
+        """The reference after the highest number already used that year."""
         self.references[year] += 1
-        return f"CP-{year}-{self.references[year]:06d}"
+        return REFERENCE_FORMAT.format(year=year, number=self.references[year])
 
 
 def _highest_reference(session: Session, year: int) -> int:
     """The last complaint number used in ``year``: the highest reference, or the per-year
     counter that ``services.complaints.next_reference`` keeps, whichever is higher."""
-    prefix = f"CP-{year}-"
+    prefix = REFERENCE_FORMAT.partition("{number")[0].format(year=year)
+    length = len(REFERENCE_FORMAT.format(year=year, number=0))
     highest = session.scalar(sa.select(sa.func.max(Complaint.reference)).where(
         Complaint.reference.like(prefix + "%"),
-        sa.func.length(Complaint.reference) == len(prefix) + 6,
+        sa.func.length(Complaint.reference) == length,
     ))
     try:
         number = int(highest[len(prefix):]) if highest else 0
@@ -791,73 +618,6 @@ def _store_reference_counters(session: Session, used: dict[int, int]) -> None:
             ).values(last_number=number))
         else:
             session.execute(sa.insert(ReferenceCounter).values(year=year, last_number=number))
-
-
-def _max_id(session: Session, table: sa.Table) -> int:
-    return session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0
-
-
-def _insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Write ``rows`` (dicts with the same keys) in one round trip.
-
-    On PostgreSQL an ``executemany`` is still one INSERT per row on the server: for
-    100,000 clients about 28 s of server CPU against 11 s for one set-based insert per
-    batch and table, at the same client cost. So there each column travels as one array
-    and ``INSERT ... SELECT FROM unnest(...)`` writes the batch. Elsewhere (SQLite) Core
-    ``executemany`` is already the fast path."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(sa.insert(table), rows)
-        return
-    columns = tuple(rows[0])
-    session.execute(_unnest_insert(table, columns),
-                    {name: [row[name] for row in rows] for name in columns})
-
-
-def _unnest_insert(table: sa.Table, columns: tuple[str, ...]) -> sa.TextClause:
-    """``INSERT INTO t (a, b) SELECT * FROM unnest(CAST(:a AS INTEGER[]), ...)``.
-
-    Arrays are cast to the column's base type without length or precision, so a value
-    that does not fit fails on assignment instead of being truncated by the cast; CHECK
-    and foreign-key constraints apply as for any insert."""
-    dialect = postgresql.dialect()
-    quote = dialect.identifier_preparer.quote
-    arrays = []
-    for name in columns:
-        base = table.c[name].type.compile(dialect=dialect).split("(")[0].strip()
-        arrays.append(f"CAST(:{name} AS {base}[])")
-    return sa.text(f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) "
-                   f"SELECT * FROM unnest({', '.join(arrays)})")
-
-
-def _advance_sequence(session: Session, table: sa.Table) -> None:
-    """PostgreSQL only: move the id sequence past the ids assigned here."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(sa.text(
-        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-        f"(SELECT max(id) FROM {table.name}))"
-    ))
-
-
-@contextmanager
-def _roomy_sqlite_cache(session: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache while seeding, then the old size back.
-
-    The default 2 MB cache thrashes once a dozen indexes on random-order keys (names,
-    phones, ID numbers) outgrow it: 100,000 clients then take about twice as long."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    old = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with suppress(sa.exc.SQLAlchemyError):
-            connection.exec_driver_sql(f"PRAGMA cache_size={int(old)}")
 
 
 def _avoid_taken_codes(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -895,35 +655,35 @@ def generate(
         return counts
     session.flush()
     rng = random.Random(random_seed)
-    demo = _Demo(session, rng, _naive_utc(now))
+    demo = _Demo(session, rng, fake.naive_utc(now))
 
     client_table: sa.Table = Client.__table__  # type: ignore[assignment]
     event_table: sa.Table = Event.__table__  # type: ignore[assignment]
     event_count = min(clients, clients // CLIENTS_PER_EVENT + MIN_EVENTS)
-    events = demo.event_rows(_max_id(session, event_table) + 1, event_count, clients)
-    _insert(session, event_table, events)
-    _advance_sequence(session, event_table)
+    events = demo.event_rows(bulk.max_id(session, event_table) + 1, event_count, clients)
+    bulk.insert(session, event_table, events)
+    bulk.advance_sequence(session, event_table)
     counts["events"] = len(events)
 
     wanted = max(min(clients, len(COMPLAINT_STATUSES)), round(clients * COMPLAINT_SHARE))
     complaint_positions = set(rng.sample(range(clients), wanted))
-    first_id = _max_id(session, client_table) + 1
+    first_id = bulk.max_id(session, client_table) + 1
     tables = {"visits": Visit.__table__, "attendances": EventAttendance.__table__,
               "complaints": Complaint.__table__, "tier_changes": TierChange.__table__}
 
-    with _roomy_sqlite_cache(session):
+    with bulk.roomy_sqlite_cache(session):
         for start in range(0, clients, BATCH_SIZE):
             size = min(BATCH_SIZE, clients - start)
             rows = demo.batch(first_id + start, size, start, complaint_positions)
             _avoid_taken_codes(session, rows["clients"])
-            _insert(session, client_table, rows["clients"])
+            bulk.insert(session, client_table, rows["clients"])
             for name, table in tables.items():
-                _insert(session, table, rows[name])  # type: ignore[arg-type]
+                bulk.insert(session, table, rows[name])  # type: ignore[arg-type]
                 counts[name] += len(rows[name])
             counts["clients"] += size
             if progress is not None:
                 progress(size)
-    _advance_sequence(session, client_table)
+    bulk.advance_sequence(session, client_table)
     if counts["complaints"]:
         _store_reference_counters(session, demo.references_used())
     return counts

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +24,9 @@ from admin_app.extensions import db
 from admin_app.services import accounts
 from seed.tiers import ensure_default_tiers
 
-PASSWORD = "correct-horse-battery"
+from . import factories
+from .factories import PASSWORD
+
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                      r'name="csrf_token" value="([^"]+)"')
 
@@ -124,6 +127,18 @@ def users(app) -> dict[str, int]:
     return ids
 
 
+def assert_redirect(response, to: str) -> None:
+    """``response`` is a redirect (any 3xx: which one is Flask's choice) to ``to``: the
+    same path and the same query parameters, in any order."""
+    assert 300 <= response.status_code < 400, (
+        f"{response.status_code} is not a redirect: {response.text[:500]}")
+    location = urlsplit(response.headers["Location"])
+    expected = urlsplit(to)
+    assert (location.scheme, location.netloc, location.path) == (
+        expected.scheme, expected.netloc, expected.path), response.headers["Location"]
+    assert parse_qs(location.query) == parse_qs(expected.query), response.headers["Location"]
+
+
 def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no csrf_token in the page"
@@ -166,7 +181,7 @@ def as_role(app, users):
     def _login(role: str) -> Browser:
         b = Browser(app.test_client())
         response = b.login(role)
-        assert response.status_code in (302, 303), response.text[:500]
+        assert_redirect(response, to="/admin/")
         return b
 
     return _login
@@ -174,35 +189,30 @@ def as_role(app, users):
 
 @pytest.fixture
 def sample(app, users) -> dict[str, int]:
-    """One record of each type, made through the ORM; returns their ids."""
-    from datetime import UTC, datetime, timedelta
+    """One record of each type (tests/factories.py); returns their ids."""
+    from datetime import UTC, datetime
     from decimal import Decimal
 
-    from admin_app.models import Client, Complaint, Event, EventAttendance, Tier, Visit
-
     with app.app_context():
-        gold = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))
-        client = Client(code="C0000001", name="王小明", kind="individual", status="active",
-                        phone="13812345678", email="wang@example.com",
-                        id_number="11010519491231002X", assets=Decimal("800000.00"),
-                        annual_contribution=Decimal("6000"), trades_12m=5, tier=gold,
-                        advisor_id=users["staff"])
-        db.session.add(client)
-        db.session.flush()
+        session = db.session
+        gold = factories.tier(session, "gold")
+        client = factories.client(
+            session, code="C0000001", name="王小明", phone="13812345678",
+            email="wang@example.com", id_number="11010519491231002X",
+            assets=Decimal("800000.00"), annual_contribution=Decimal("6000"), trades_12m=5,
+            tier=gold, advisor_id=users["staff"])
         start = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-        event = Event(title="Investment lecture", kind="lecture", status="open", starts_at=start,
-                      ends_at=start + timedelta(hours=2), capacity=50, budget=Decimal("5000"))
-        db.session.add(event)
-        db.session.flush()
-        db.session.add(EventAttendance(event_id=event.id, client_id=client.id,
-                                       status="registered"))
-        visit = Visit(client_id=client.id, staff_id=users["staff"], channel="phone",
-                      purpose="scheduled_callback", status="planned", scheduled_for=start)
-        complaint = Complaint(reference="CP-2026-000001", client_id=client.id,
-                              channel="hotline", category="fees", description="Fee too high",
-                              received_at=start)
-        db.session.add_all([visit, complaint])
-        db.session.commit()
+        event = factories.event(session, title="Investment lecture", kind="lecture",
+                                status="open", starts_at=start, capacity=50,
+                                budget=Decimal("5000"))
+        factories.attendance(session, event=event, client=client, status="registered")
+        visit = factories.visit(session, client=client, staff_id=users["staff"],
+                                channel="phone", purpose="scheduled_callback",
+                                status="planned", scheduled_for=start)
+        complaint = factories.complaint(session, reference="CP-2026-000001", client=client,
+                                        channel="hotline", category="fees",
+                                        description="Fee too high", received_at=start)
+        session.commit()
         return {"client": client.id, "event": event.id, "visit": visit.id,
                 "complaint": complaint.id, "tier": gold.id, "user": users["staff"]}
 

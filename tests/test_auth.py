@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, User
 
-from .conftest import PASSWORD, Browser, csrf_token
+from .conftest import PASSWORD, Browser, assert_redirect, csrf_token
 
 
 def admin_routes(app) -> list[tuple[str, str]]:
@@ -27,15 +27,14 @@ def test_every_admin_url_requires_login(app, browser):
     for method, url in routes:
         response = browser.client.open(url, method=method, data={"csrf_token": token}
                                        if method == "POST" else None)
-        assert response.status_code in (302, 303), (method, url)
-        assert response.headers["Location"].startswith("/login?next="), (method, url)
+        assert_redirect(response, to=f"/login?next={url}")
 
 
 def test_anonymous_post_is_sent_to_login_and_changes_nothing(app, browser, users):
     token = browser.token_from("/login")
     response = browser.client.post("/admin/user/delete/",
                                    data={"id": users["staff"], "csrf_token": token})
-    assert response.headers["Location"].startswith("/login")
+    assert_redirect(response, to="/login?next=/admin/user/delete/")
     with app.app_context():
         assert db.session.get(User, users["staff"]) is not None
 
@@ -49,8 +48,7 @@ def test_login_page_has_csrf_protected_form(browser):
 
 def test_login_success_redirects_to_dashboard_and_records_it(app, browser, users):
     response = browser.login("staff")
-    assert response.status_code in (302, 303)
-    assert response.headers["Location"] == "/admin/"
+    assert_redirect(response, to="/admin/")
     dashboard = browser.get("/admin/")
     assert dashboard.status_code == 200
     assert "Test staff" in dashboard.text
@@ -66,7 +64,7 @@ def test_login_success_redirects_to_dashboard_and_records_it(app, browser, users
 def test_login_failure_says_nothing_about_which_part(app, browser, users, username, password):
     response = browser.login(username, password)
     assert response.status_code == 200
-    assert browser.get("/admin/").status_code in (302, 303)
+    assert_redirect(browser.get("/admin/"), to="/login?next=/admin/")
     if password:
         assert "Invalid user name or password." in response.text
     else:
@@ -78,13 +76,13 @@ def test_inactive_user_cannot_log_in(app, browser, users):
         db.session.get(User, users["staff"]).is_active = False
         db.session.commit()
     assert browser.login("staff").status_code == 200
-    assert browser.get("/admin/").status_code in (302, 303)
+    assert_redirect(browser.get("/admin/"), to="/login?next=/admin/")
 
 
 def test_login_without_csrf_token_is_refused(browser, users):
     response = browser.client.post("/login", data={"username": "staff", "password": PASSWORD})
     assert response.status_code == 400
-    assert browser.get("/admin/").status_code in (302, 303)
+    assert_redirect(browser.get("/admin/"), to="/login?next=/admin/")
 
 
 def test_logout_is_post_only_with_csrf(as_role):
@@ -93,8 +91,8 @@ def test_logout_is_post_only_with_csrf(as_role):
     assert staff.client.post("/logout").status_code == 400
     assert staff.get("/admin/").status_code == 200
     response = staff.post_form("/logout", {}, token_url="/admin/")
-    assert response.headers["Location"] == "/login"
-    assert staff.get("/admin/").status_code in (302, 303)
+    assert_redirect(response, to="/login")
+    assert_redirect(staff.get("/admin/"), to="/login?next=/admin/")
 
 
 @pytest.mark.parametrize("target", [
@@ -104,7 +102,7 @@ def test_next_parameter_only_follows_local_paths(browser, users, target):
     page = browser.get("/login")
     response = browser.client.post(f"/login?next={target}", data={
         "username": "staff", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
-    assert response.headers["Location"] == "/admin/"
+    assert_redirect(response, to="/admin/")
 
 
 def test_next_parameter_follows_local_path(browser, users):
@@ -112,7 +110,7 @@ def test_next_parameter_follows_local_path(browser, users):
     page = browser.get("/login?next=/admin/visit/")
     response = browser.client.post("/login?next=/admin/visit/", data={
         "username": "staff", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
-    assert response.headers["Location"] == "/admin/visit/"
+    assert_redirect(response, to="/admin/visit/")
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(app, browser, users):
@@ -123,7 +121,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(app, browser, users)
     assert "locked for 15 minutes" in response.text
     right = browser.login("staff")  # even the right password, while locked
     assert right.status_code == 200
-    assert browser.get("/admin/").status_code in (302, 303)
+    assert_redirect(browser.get("/admin/"), to="/login?next=/admin/")
     unknown = browser.login("nobody-at-all", "wrong-password")
     assert _flash(unknown.text) == _flash(right.text)  # nothing tells the two apart
     with app.app_context():
@@ -131,7 +129,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(app, browser, users)
         assert user.locked_until - datetime.now(UTC) > timedelta(minutes=14)
         user.locked_until = datetime.now(UTC) - timedelta(seconds=1)  # time passes
         db.session.commit()
-    assert browser.login("staff").status_code in (302, 303)
+    assert_redirect(browser.login("staff"), to="/admin/")
     with app.app_context():
         assert db.session.get(User, users["staff"]).failed_logins == 0
 
@@ -155,7 +153,7 @@ def test_login_is_rate_limited_per_address(app, browser, users):
     response = other_address.client.post("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"},
                                          data={"username": "staff", "password": PASSWORD,
                                                "csrf_token": csrf_token(page.text)})
-    assert response.status_code in (302, 303)
+    assert_redirect(response, to="/admin/")
 
 
 def test_session_cookie_flags(app, browser, users):
@@ -176,7 +174,7 @@ def test_password_change_ends_other_sessions(app, as_role, users):
     with app.app_context():
         db.session.get(User, users["staff"]).set_password("a-brand-new-pass-1")
         db.session.commit()
-    assert staff.get("/admin/").status_code in (302, 303)
+    assert_redirect(staff.get("/admin/"), to="/login?next=/admin/")
 
 
 def test_logout_clears_the_session(app, as_role):

@@ -6,17 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from admin_app.models import Client, Complaint
 from admin_app.services import complaints as svc
+
+from . import factories
 
 MON_9 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)  # a Monday
 
 
 @pytest.fixture
 def data(session):
-    client = Client(code="A1", name="a", kind="individual", status="active")
-    session.add(client)
-    session.flush()
+    client = factories.client(session)
     rows = [
         # received, category, hours open (None = still open), due after (h), satisfaction
         (MON_9, "fees", 10, 24, 5),
@@ -26,15 +25,13 @@ def data(session):
         (MON_9 + timedelta(days=30), "fees", 100, 72, 1),         # November, breached
         (MON_9 + timedelta(days=31), "trading", None, 24, None),  # open
     ]
-    for n, (received, category, hours, due, satisfaction) in enumerate(rows, start=1):
+    for received, category, hours, due, satisfaction in rows:
         closed = received + timedelta(hours=hours) if hours is not None else None
-        session.add(Complaint(
-            reference=f"CP-2026-{n:06d}", client_id=client.id, channel="hotline",
-            category=category, description="d", received_at=received,
+        factories.complaint(
+            session, client=client, category=category, received_at=received,
             due_at=received + timedelta(hours=due), severity="medium",
             status="closed" if closed else "investigating", closed_at=closed,
-            satisfaction=satisfaction))
-    session.flush()
+            satisfaction=satisfaction)
 
 
 def test_per_category_month(session, data):

@@ -10,26 +10,24 @@ import sqlalchemy as sa
 from admin_app.extensions import db
 from admin_app.models import Client, Complaint
 
-from .conftest import form_values
+from . import factories
+from .conftest import assert_redirect, form_values
 
 
 @pytest.fixture
 def client_id(app, users):
     with app.app_context():
-        client = Client(code="K1", name="张伟", kind="individual", status="active")
-        db.session.add(client)
+        client = factories.client(db.session, code="K1", name="张伟")
         db.session.commit()
         return client.id
 
 
 def complaint(app, **fields) -> int:
+    """A complaint by the first client, committed."""
     with app.app_context():
         client = db.session.scalar(sa.select(Client))
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) + 1
-        row = Complaint(reference=f"CP-2026-{n:06d}", client_id=client.id, channel="email",
-                        category="fees", description="d",
-                        received_at=datetime(2026, 11, 1, tzinfo=UTC), **fields)
-        db.session.add(row)
+        row = factories.complaint(db.session, client=client, channel="email",
+                                  received_at=datetime(2026, 11, 1, tzinfo=UTC), **fields)
         db.session.commit()
         return row.id
 
@@ -51,7 +49,7 @@ def test_hotline_complaint_from_registration_to_closure(app, as_role, users, cli
     created = staff.post_form("/admin/complaint/new/", {
         "client": str(client_id), "channel": "hotline", "category": "service",
         "received_at": "2026-11-20 02:00:00", "description": "Advisor did not call back"})
-    assert created.status_code == 302
+    assert_redirect(created, to="/admin/complaint/")
     with app.app_context():
         cid = db.session.scalar(sa.select(Complaint.id))
     supervisor = as_role("supervisor")
@@ -64,7 +62,7 @@ def test_hotline_complaint_from_registration_to_closure(app, as_role, users, cli
     edit_url = f"/admin/complaint/edit/?id={cid}"
     data = {**form_values(supervisor.get(edit_url).text), "severity": "high",
             "department": "Client Service", "assignee": str(users["staff"])}
-    assert supervisor.post_form(edit_url, data).status_code == 302
+    assert_redirect(supervisor.post_form(edit_url, data), to="/admin/complaint/")
     page = step(supervisor, cid, "investigate", note="Called the client")
     assert "2026-11-23 10:00" in page.text  # received + 3 days (high), 02:00 UTC in Shanghai
     data = {**form_values(supervisor.get(edit_url).text), "findings": "Call log shows no call"}
@@ -172,7 +170,7 @@ def test_concurrent_registrations_get_distinct_references(app, as_role, users, c
     browsers = [as_role("staff") for _ in range(8)]
     tokens = [b.token_from("/admin/complaint/new/") for b in browsers]
     barrier = threading.Barrier(len(browsers))
-    statuses = []
+    responses = []
 
     def register(browser, token) -> None:
         barrier.wait()
@@ -180,7 +178,7 @@ def test_concurrent_registrations_get_distinct_references(app, as_role, users, c
             "client": str(client_id), "channel": "online", "category": "other",
             "received_at": "2026-11-22 01:00:00", "description": "same moment",
             "csrf_token": token})
-        statuses.append(response.status_code)
+        responses.append(response)
 
     threads = [threading.Thread(target=register, args=pair)
                for pair in zip(browsers, tokens, strict=True)]
@@ -188,7 +186,9 @@ def test_concurrent_registrations_get_distinct_references(app, as_role, users, c
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [302] * 8
+    assert len(responses) == 8
+    for response in responses:
+        assert_redirect(response, to="/admin/complaint/")
     with app.app_context():
         references = db.session.scalars(sa.select(Complaint.reference)).all()
     assert sorted(references) == [f"CP-2026-{n:06d}" for n in range(1, 9)]

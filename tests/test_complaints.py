@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from admin_app.enums import ComplaintStatus, Severity
 from admin_app.extensions import db
-from admin_app.models import AuditEntry, Client, Complaint, ServiceLevel, User
+from admin_app.models import AuditEntry, Complaint, ServiceLevel, User
 from admin_app.services import complaints as svc
+
+from . import factories
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 RECEIVED = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -33,23 +35,16 @@ CLOSABLE = {"resolution": "Refunded", "root_cause": "Config"}
 
 @pytest.fixture
 def make(session, users):
-    client = Client(code="CC1", name="客户", kind="individual", status="active")
-    session.add(client)
-    session.flush()
-    counter = iter(range(1, 1000))
+    """``make("resolving")``: a complaint of one client that reached ``status`` properly."""
+    client = factories.client(session)
 
     def _make(status="received", **fields):
         values = dict(READY[status])
         values.update(fields)
         assignee = values.pop("assignee", None)
-        complaint = Complaint(reference=f"CP-2026-{next(counter):06d}", client_id=client.id,
-                              channel="hotline", category="fees", description="x",
-                              received_at=RECEIVED, status=status,
-                              assignee_id=users[assignee] if assignee else None,
-                              closed_at=NOW if status == "closed" else None, **values)
-        session.add(complaint)
-        session.flush()
-        return complaint
+        return factories.complaint(session, client=client, received_at=RECEIVED, status=status,
+                                   assignee_id=users[assignee] if assignee else None,
+                                   closed_at=NOW if status == "closed" else None, **values)
 
     return _make
 
@@ -202,10 +197,8 @@ def test_concurrent_references_are_unique(app, is_postgres, users):
         pytest.skip("concurrency is proven on PostgreSQL (SQLite serialises writers)")
     with app.app_context():
         engine = db.engine
-        client = Client(code="RACE", name="race", kind="individual", status="active")
-        db.session.add(client)
+        client_id = factories.client(db.session).id
         db.session.commit()
-        client_id = client.id
     barrier = threading.Barrier(8)
     references, errors = [], []
 
@@ -214,9 +207,8 @@ def test_concurrent_references_are_unique(app, is_postgres, users):
             with Session(engine) as session:
                 barrier.wait()
                 reference = svc.next_reference(session, now=NOW)
-                session.add(Complaint(reference=reference, client_id=client_id,
-                                      channel="online", category="other", description="r",
-                                      received_at=NOW))
+                factories.complaint(session, reference=reference, client_id=client_id,
+                                    received_at=NOW)
                 session.commit()
                 references.append(reference)
         except Exception as exc:  # pragma: no cover - reported below
@@ -233,13 +225,8 @@ def test_concurrent_references_are_unique(app, is_postgres, users):
 
 def test_double_close_race_closes_once(app, users):
     with app.app_context():
-        client = Client(code="R2", name="r", kind="individual", status="active")
-        db.session.add(client)
-        db.session.flush()
-        complaint = Complaint(reference="CP-2026-000099", client_id=client.id, channel="email",
-                              category="fees", description="x", received_at=RECEIVED,
-                              status="resolving", resolution="r", root_cause="c")
-        db.session.add(complaint)
+        complaint = factories.complaint(db.session, received_at=RECEIVED, status="resolving",
+                                        resolution="r", root_cause="c")
         db.session.commit()
         complaint_id = complaint.id
         engine = db.engine

@@ -11,6 +11,8 @@ from admin_app.extensions import db
 from admin_app.models import Client
 from admin_app.permissions import mask_email, mask_middle, masked_fields
 
+from .conftest import assert_redirect
+
 ID_NUMBER, PHONE, EMAIL = "11010519491231002X", "13812345678", "wang@example.com"
 MASKED = {"id_number": "110***********002X", "phone": "138****5678",
           "email": "w***@example.com"}
@@ -76,7 +78,7 @@ def test_staff_saving_a_form_keeps_the_real_values(app, as_role, sample):
             "assets": "800000", "annual_contribution": "6000", "trades_12m": "5",
             "notes": "called back", "version_id": version, **MASKED}
     response = staff.post_form(url, data)
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/client/")
     with app.app_context():
         client = db.session.get(Client, sample["client"])
         assert client.notes == "called back"

@@ -54,6 +54,8 @@ from admin_app.models import (
     Visit,
 )
 
+from . import factories
+
 NOW = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 MISSING_ID = 987_654
 
@@ -116,38 +118,31 @@ def rows(session) -> SimpleNamespace:
     attendance and a tier change but no complaint; ``event2`` has no attendances.
     """
     tiers = {t.code: t for t in session.scalars(sa.select(Tier))}
-    user = User(username="alice", full_name="Alice", password_hash="x", role=Role.supervisor,
-                department="Wealth")
-    session.add(user)
-    session.flush()
-
-    def client(code: str) -> Client:
-        return Client(code=code, name=f"Client {code}", kind=ClientKind.individual,
-                      status=ClientStatus.active, gender=Gender.female,
-                      risk_profile=RiskProfile.balanced, tier=tiers["gold"], advisor=user,
-                      assets=Decimal("600000.00"), annual_contribution=Decimal("6000.00"))
-
-    a, b = client("C-0001"), client("C-0002")
-    event = Event(title="Market outlook", kind=EventKind.lecture, status=EventStatus.open,
-                  starts_at=NOW, ends_at=NOW + timedelta(hours=2), capacity=30,
-                  budget=Decimal("5000.00"), organizer=user)
-    event2 = Event(title="Garden walk", kind=EventKind.outdoor, starts_at=NOW)
-    session.add_all([a, b, event, event2])
-    session.flush()
+    user = factories.user(session, username="alice", full_name="Alice", password_hash="x",
+                          role=Role.supervisor, department="Wealth")
+    alike = {"kind": ClientKind.individual, "status": ClientStatus.active, "gender": Gender.female,
+             "risk_profile": RiskProfile.balanced, "tier": tiers["gold"], "advisor": user,
+             "assets": Decimal("600000.00"), "annual_contribution": Decimal("6000.00")}
+    a = factories.client(session, code="C-0001", name="Client C-0001", **alike)
+    b = factories.client(session, code="C-0002", name="Client C-0002", **alike)
+    event = factories.event(session, title="Market outlook", kind=EventKind.lecture,
+                            status=EventStatus.open, starts_at=NOW,
+                            ends_at=NOW + timedelta(hours=2), capacity=30,
+                            budget=Decimal("5000.00"), organizer=user)
+    event2 = factories.event(session, title="Garden walk", kind=EventKind.outdoor,
+                             status=EventStatus.planned, starts_at=NOW, ends_at=None)
     for c in (a, b):
-        session.add_all([
-            TierChange(client=c, from_tier=tiers["standard"], to_tier=tiers["gold"],
-                       reason=TierChangeReason.recalculation, changed_by=user),
-            Visit(client=c, staff=user, channel=VisitChannel.home_visit,
-                  purpose=VisitPurpose.scheduled_callback, status=VisitStatus.done,
-                  completed_at=NOW, satisfaction=4),
-            EventAttendance(event=event, client=c, status=AttendanceStatus.no_show),
-        ])
-    complaint = Complaint(reference="CP-0001", client=a, channel=ComplaintChannel.hotline,
-                          received_at=NOW, category=ComplaintCategory.fees,
-                          severity=Severity.high, assignee=user, description="Fee too high",
-                          status=ComplaintStatus.closed, closed_at=NOW + timedelta(days=1),
-                          closed_by=user, satisfaction=3)
+        session.add(TierChange(client=c, from_tier=tiers["standard"], to_tier=tiers["gold"],
+                               reason=TierChangeReason.recalculation, changed_by=user))
+        factories.visit(session, client=c, staff=user, channel=VisitChannel.home_visit,
+                        purpose=VisitPurpose.scheduled_callback, status=VisitStatus.done,
+                        scheduled_for=None, completed_at=NOW, satisfaction=4)
+        factories.attendance(session, event=event, client=c, status=AttendanceStatus.no_show)
+    complaint = factories.complaint(
+        session, reference="CP-0001", client=a, channel=ComplaintChannel.hotline,
+        received_at=NOW, category=ComplaintCategory.fees, severity=Severity.high,
+        assignee=user, description="Fee too high", status=ComplaintStatus.closed,
+        closed_at=NOW + timedelta(days=1), closed_by=user, satisfaction=3)
     session.add_all([complaint, AuditEntry(user=user, action="create", entity="client",
                                            entity_id=str(a.id), changes={"name": "x"})])
     session.commit()

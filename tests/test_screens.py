@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, Client, Complaint, Event, EventAttendance, User, Visit
 
+from .conftest import assert_redirect
+
 VIEWS = ("client", "visit", "event", "complaint", "tier", "user", "audit")
 EDITABLE = ("client", "visit", "event", "complaint", "tier", "user")
 CREATABLE = ("client", "visit", "event", "complaint", "user")
@@ -71,7 +73,7 @@ def test_client_list_shows_translated_labels_and_money(as_role, sample):
 
 def test_create_client_with_valid_data_is_saved_and_audited(app, as_role, users):
     response = as_role("admin").post_form("/admin/client/new/", VALID_CLIENT)
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/client/")
     with app.app_context():
         client = db.session.scalar(sa.select(Client).where(Client.code == "C9000001"))
         assert client.name == "李娜"
@@ -127,7 +129,7 @@ def test_edit_client_records_changes(app, as_role, sample):
     version = re.search(r'id="version_id" name="version_id" type="hidden" value="(\d+)"', page)
     data = {**VALID_CLIENT, "code": "C0000001", "name": "王大明", "version_id": version.group(1)}
     response = admin.post_form(url, data)
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/client/")
     with app.app_context():
         client = db.session.get(Client, sample["client"])
         assert client.name == "王大明"
@@ -156,7 +158,7 @@ def test_create_visit_with_ajax_client(app, as_role, sample):
             "purpose": "birthday_greeting", "status": "done",
             "completed_at": "2026-11-20 10:00:00", "satisfaction": "5", "summary": "生日祝福"}
     response = as_role("staff").post_form("/admin/visit/new/", data)
-    assert response.status_code == 302, field_error(response.text, "satisfaction")
+    assert_redirect(response, to="/admin/visit/")
     with app.app_context():
         visit = db.session.scalar(sa.select(Visit).where(Visit.channel == "wechat"))
         assert visit.satisfaction == 5
@@ -185,7 +187,7 @@ def test_create_event_with_inline_attendance(app, as_role, sample):
             "capacity": "30", "budget": "20000",
             "attendances-0-client": str(sample["client"]), "attendances-0-status": "invited"}
     response = as_role("admin").post_form("/admin/event/new/", data)
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/event/")
     with app.app_context():
         event = db.session.scalar(sa.select(Event).where(Event.title == "Client exchange"))
         assert [a.client_id for a in event.attendances] == [sample["client"]]
@@ -196,7 +198,7 @@ def test_create_complaint_gets_reference(app, as_role, sample):
     data = {"client": str(sample["client"]), "channel": "hotline", "category": "service",
             "received_at": "2026-11-21 08:30:00", "description": "Rude on the phone"}
     response = as_role("staff").post_form("/admin/complaint/new/", data)
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/complaint/")
     with app.app_context():
         complaint = db.session.scalar(sa.select(Complaint).where(Complaint.category == "service"))
         assert complaint.reference == "CP-2026-000002"
@@ -216,8 +218,8 @@ def test_create_user_who_can_then_log_in(app, as_role, browser):
     data = {"username": "newbie", "full_name": "New Bie", "role": "staff",
             "is_active": "y", "password": "a-long-password-1"}
     response = as_role("admin").post_form("/admin/user/new/", data)
-    assert response.status_code == 302
-    assert browser.login("newbie", "a-long-password-1").status_code == 302
+    assert_redirect(response, to="/admin/user/")
+    assert_redirect(browser.login("newbie", "a-long-password-1"), to="/admin/")
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "newbie"))
         assert user.password_hash.startswith("scrypt:")
@@ -247,7 +249,7 @@ def test_delete_visit_is_audited(app, as_role, sample):
     admin = as_role("admin")
     response = admin.post_form("/admin/visit/delete/", {"id": str(sample["visit"])},
                                token_url="/admin/visit/")
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/visit/")
     assert count(app, Visit) == 0
     with app.app_context():
         entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "delete"))

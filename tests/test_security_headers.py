@@ -103,9 +103,9 @@ def client_for(app, as_role):
 def test_every_kind_of_response_carries_the_headers(client_for, sample, who, method, url,
                                                    status):
     client = client_for(who)
-    response = client.open(url.format(**sample), method=method)
-    assert response.status_code == status, response.text[:300]
-    assert_secure_headers(response)
+    with client.open(url.format(**sample), method=method) as response:
+        assert response.status_code == status, response.text[:300]
+        assert_secure_headers(response)
 
 
 def test_the_nonce_is_new_for_every_request(browser):

@@ -38,7 +38,9 @@ from admin_app.models import (
 )
 from admin_app.services import complaints
 from admin_app.services.identity import is_valid_id_number
-from seed import demo
+from seed import demo, fake
+
+from . import factories
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -69,10 +71,10 @@ def test_row_helpers_are_reproducible_for_a_seed():
         rng = random.Random(seed)
         out = []
         for i in range(50):
-            who = demo.person_name(rng, i % 2 == 0)
-            born = demo.birth_date(rng)
-            out.append((who.name, demo.mobile(rng), demo.id_number(rng, "310104", born, True),
-                        demo.email(rng, who, born.year)))
+            who = fake.person_name(rng, i % 2 == 0)
+            born = fake.birth_date(rng)
+            out.append((who.name, fake.mobile(rng), fake.id_number(rng, "310104", born, True),
+                        fake.email(rng, who, born.year)))
         return out
 
     assert sample(3) == sample(3)
@@ -82,9 +84,9 @@ def test_row_helpers_are_reproducible_for_a_seed():
 def test_id_numbers_are_valid_and_carry_birth_date_and_gender():
     rng = random.Random(11)
     for i in range(3000):
-        born = demo.birth_date(rng)
+        born = fake.birth_date(rng)
         male = i % 3 != 0
-        number = demo.id_number(rng, "440305", born, male)
+        number = fake.id_number(rng, "440305", born, male)
         assert is_valid_id_number(number), number
         assert number[6:14] == born.strftime("%Y%m%d")
         assert int(number[16]) % 2 == (1 if male else 0)
@@ -94,8 +96,8 @@ def test_id_numbers_are_valid_and_carry_birth_date_and_gender():
 def test_names_and_phones_look_real():
     rng = random.Random(5)
     for i in range(2000):
-        assert CHINESE.match(demo.person_name(rng, i % 2 == 0).name)
-        assert PHONE.match(demo.mobile(rng))
+        assert CHINESE.match(fake.person_name(rng, i % 2 == 0).name)
+        assert PHONE.match(fake.mobile(rng))
 
 
 # --- generated data -------------------------------------------------------------------
@@ -267,9 +269,8 @@ def test_running_again_adds_more_without_collisions(users, session):
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), year
 
     # Ids were assigned by the generator; the database must still hand out fresh ones.
-    client = Client(code="MANUAL-1", name="手工录入")
-    event = Event(title="手工活动", kind=EventKind.other, starts_at=NOW)
-    session.add_all([client, event])
+    client = factories.client(session, code="MANUAL-1", name="手工录入")
+    event = factories.event(session, title="手工活动", kind=EventKind.other, starts_at=NOW)
     session.commit()
     assert client.id == 241 and event.id == first["events"] + second["events"] + 1
 
@@ -311,7 +312,7 @@ def test_configured_service_levels_set_deadlines(session):
 
 
 def test_codes_typed_by_hand_are_not_reused(session):
-    session.add(Client(code="C00000003", name="手工客户"))
+    factories.client(session, code="C00000003", name="手工客户")
     session.commit()
     demo.generate(session, clients=5, random_seed=2, now=NOW)
     session.commit()

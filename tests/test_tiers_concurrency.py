@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from admin_app import create_app
 from admin_app.extensions import db
-from admin_app.models import AuditEntry, Client, Tier, TierChange
+from admin_app.models import AuditEntry, Tier, TierChange
 from admin_app.services import locking
 from admin_app.services import tiers as svc
 
+from . import factories
 from .conftest import PASSWORD, Browser, form_values
 
 D = Decimal
@@ -26,11 +27,11 @@ D = Decimal
 def movers(app, users):
     """Six gold clients whose figures now earn standard, one locked."""
     with app.app_context():
-        gold = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))
+        gold = factories.tier(db.session, "gold")
         for i in range(6):
-            db.session.add(Client(code=f"M{i}", name=f"M{i}", assets=D(100),
-                                  annual_contribution=D(0), trades_12m=0, tier=gold,
-                                  tier_locked=i == 5, tier_lock_reason="VIP" if i == 5 else None))
+            factories.client(db.session, code=f"M{i}", name=f"M{i}", assets=D(100),
+                             annual_contribution=D(0), trades_12m=0, tier=gold,
+                             tier_locked=i == 5, tier_lock_reason="VIP" if i == 5 else None)
         db.session.commit()
 
 

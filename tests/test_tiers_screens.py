@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, Client, Tier, TierChange
 
-from .conftest import form_values
+from . import factories
+from .conftest import assert_redirect, form_values
 
 D = Decimal
 
@@ -19,7 +20,6 @@ D = Decimal
 def clients(app, users):
     """Three clients that a recalculation would move, one locked, one in place."""
     with app.app_context():
-        tiers = {t.code: t for t in db.session.scalars(sa.select(Tier))}
         rows = [
             ("C1", "450000", "5000", 4, "standard", False),   # gold once threshold is 400k
             ("C2", "12000000", "200000", 30, "gold", False),  # should be diamond
@@ -28,10 +28,10 @@ def clients(app, users):
             ("C5", "600000", "6000", 5, "gold", False),       # right already
         ]
         for code, assets, contribution, trades, tier, locked in rows:
-            db.session.add(Client(code=code, name=code, assets=D(assets),
-                                  annual_contribution=D(contribution), trades_12m=trades,
-                                  tier=tiers[tier], tier_locked=locked,
-                                  tier_lock_reason="VIP" if locked else None))
+            factories.client(db.session, code=code, name=code, assets=D(assets),
+                             annual_contribution=D(contribution), trades_12m=trades,
+                             tier=factories.tier(db.session, tier), tier_locked=locked,
+                             tier_lock_reason="VIP" if locked else None)
         db.session.commit()
         return {c.code: c.id for c in db.session.scalars(sa.select(Client))}
 
@@ -108,7 +108,7 @@ def test_admin_lowers_gold_threshold_previews_saves_and_recalculates(app, as_rol
     assert "Gold" in impact
     with app.app_context():  # the preview saved nothing
         assert db.session.get(Tier, gold).min_assets == D(500000)
-    assert admin.post_form(url, data).status_code == 302
+    assert_redirect(admin.post_form(url, data), to="/admin/tier/")
     with app.app_context():
         assert db.session.get(Tier, gold).min_assets == D(400000)
     done = admin.post_form("/admin/client/recalculate/", {"scope": "all"},
@@ -160,7 +160,7 @@ def test_manual_tier_change_is_history_and_shown_on_details(app, as_role, client
         platinum = db.session.scalar(sa.select(Tier).where(Tier.code == "platinum")).id
     data = {**form_values(admin.get(url).text), "tier": str(platinum), "tier_locked": "y",
             "tier_lock_reason": "Family office referral"}
-    assert admin.post_form(url, data).status_code == 302
+    assert_redirect(admin.post_form(url, data), to="/admin/client/")
     with app.app_context():
         change = db.session.scalar(sa.select(TierChange))
         assert change.reason == "manual" and change.to_tier_id == platinum

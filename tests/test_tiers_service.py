@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from admin_app.models import AuditEntry, Client, Tier, TierChange
 from admin_app.services import tiers as svc
 
+from . import factories
+
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 D = Decimal
 
@@ -43,14 +45,12 @@ def test_rule_boundaries(session, assets, contribution, trades, expected):
 
 def add_client(session, code, assets, contribution, trades, tier_code=None, locked=False,
                last_callback=None):
-    tier = session.scalar(sa.select(Tier).where(Tier.code == tier_code)) if tier_code else None
-    client = Client(code=code, name=code, assets=D(assets), annual_contribution=D(contribution),
-                    trades_12m=trades, tier=tier, tier_locked=locked,
-                    tier_lock_reason="special client" if locked else None,
-                    last_callback_at=last_callback, created_at=NOW - timedelta(days=400))
-    session.add(client)
-    session.flush()
-    return client
+    """A client with these figures, in ``tier_code`` (however the rule would place it)."""
+    return factories.client(
+        session, code=code, name=code, assets=D(assets), annual_contribution=D(contribution),
+        trades_12m=trades, tier=factories.tier(session, tier_code) if tier_code else None,
+        tier_locked=locked, tier_lock_reason="special client" if locked else None,
+        last_callback_at=last_callback, created_at=NOW - timedelta(days=400))
 
 
 def test_recalculate_moves_only_changed_unlocked_clients(session):

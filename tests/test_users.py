@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import Client, User
+from admin_app.models import User
 
-from .conftest import form_values
+from . import factories
+from .conftest import assert_redirect, form_values
 
 
 def user_form(browser, user_id: int) -> dict[str, str]:
@@ -23,7 +24,7 @@ def test_admin_changes_role_and_department(app, as_role, users):
     data = {**user_form(admin, users["staff"]), "role": "supervisor",
             "department": "Wealth Management"}
     response = admin.post_form(f"/admin/user/edit/?id={users['staff']}", data)
-    assert response.status_code == 302
+    assert_redirect(response, to="/admin/user/")
     with app.app_context():
         user = db.session.get(User, users["staff"])
         assert (user.role, user.department) == ("supervisor", "Wealth Management")
@@ -34,8 +35,9 @@ def test_deactivated_user_is_logged_out_and_cannot_log_in(app, as_role, browser,
     admin = as_role("admin")
     data = user_form(admin, users["staff"])
     del data["is_active"]
-    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
-    assert staff.get("/admin/").status_code in (302, 303)
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['staff']}", data),
+                    to="/admin/user/")
+    assert_redirect(staff.get("/admin/"), to="/login?next=/admin/")
     assert browser.login("staff").status_code == 200
 
 
@@ -48,9 +50,10 @@ def test_reset_password_lifts_lock_and_ends_sessions(app, as_role, browser, user
         db.session.commit()
     admin = as_role("admin")
     data = {**user_form(admin, users["staff"]), "password": "fresh-password-42"}
-    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
-    assert staff.get("/admin/").status_code in (302, 303)
-    assert browser.login("staff", "fresh-password-42").status_code in (302, 303)
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['staff']}", data),
+                    to="/admin/user/")
+    assert_redirect(staff.get("/admin/"), to="/login?next=/admin/")
+    assert_redirect(browser.login("staff", "fresh-password-42"), to="/admin/")
 
 
 @pytest.mark.parametrize(("password", "message"), [
@@ -87,7 +90,8 @@ def test_an_admin_can_be_demoted_when_another_remains(app, as_role, users):
         db.session.get(User, users["supervisor"]).role = "admin"
         db.session.commit()
     data = {**user_form(admin, users["admin"]), "role": "staff"}
-    assert admin.post_form(f"/admin/user/edit/?id={users['admin']}", data).status_code == 302
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['admin']}", data),
+                    to="/admin/user/")
     with app.app_context():
         assert db.session.get(User, users["admin"]).role == "staff"
 
@@ -98,15 +102,15 @@ def test_an_admin_can_be_demoted_when_another_remains(app, as_role, users):
 def test_admin_sets_a_users_time_zone_and_screens_follow_it(app, as_role, users):
     admin, supervisor = as_role("admin"), as_role("supervisor")
     with app.app_context():
-        client = Client(code="TZ1", name="时区", created_at=datetime(2026, 3, 1, 23, 15,
-                                                                    tzinfo=UTC))
-        db.session.add(client)
+        client = factories.client(db.session, code="TZ1", name="时区",
+                                  created_at=datetime(2026, 3, 1, 23, 15, tzinfo=UTC))
         db.session.commit()
         details = f"/admin/client/details/?id={client.id}"
     assert "2026-03-02 07:15" in supervisor.get(details).text  # the firm's zone, Shanghai
 
     data = {**user_form(admin, users["supervisor"]), "timezone": "Asia/Tokyo"}
-    assert admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data).status_code == 302
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data),
+                    to="/admin/user/")
     with app.app_context():
         assert db.session.get(User, users["supervisor"]).timezone == "Asia/Tokyo"
     assert "2026-03-02 08:15" in supervisor.get(details).text
@@ -114,7 +118,8 @@ def test_admin_sets_a_users_time_zone_and_screens_follow_it(app, as_role, users)
     assert "Asia/Tokyo" in admin.get(f"/admin/user/details/?id={users['supervisor']}").text
 
     data["timezone"] = ""  # back to the firm's zone, stored as no zone of their own
-    assert admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data).status_code == 302
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data),
+                    to="/admin/user/")
     with app.app_context():
         assert db.session.get(User, users["supervisor"]).timezone is None
     assert "2026-03-02 07:15" in supervisor.get(details).text
@@ -156,7 +161,8 @@ def test_a_users_language_applies_after_log_in_and_the_menu_still_switches(app, 
                                                                              users):
     admin = as_role("admin")
     data = {**user_form(admin, users["staff"]), "locale": "zh_Hant_TW"}
-    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['staff']}", data),
+                    to="/admin/user/")
     assert "繁體中文" in admin.get(f"/admin/user/details/?id={users['staff']}").text
 
     staff = as_role("staff")  # logs in afresh, browser asking for English
@@ -166,7 +172,8 @@ def test_a_users_language_applies_after_log_in_and_the_menu_still_switches(app, 
     assert "Clients" in as_role("supervisor").get("/admin/visit/").text  # others unchanged
 
     data["locale"] = ""
-    assert admin.post_form(f"/admin/user/edit/?id={users['staff']}", data).status_code == 302
+    assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['staff']}", data),
+                    to="/admin/user/")
     with app.app_context():
         assert db.session.get(User, users["staff"]).locale is None
 

@@ -130,9 +130,9 @@ class AppModelConverter(AdminModelConverter):
     def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
         enum_cls = column.type.enum_class
         field_args.setdefault("validators", [])
-        choices = [(m.value, m.label) for m in enum_cls]
+        choices = [fields.SelectChoice(m.value, m.label) for m in enum_cls]
         if column.nullable:
-            choices = [("", "—"), *choices]
+            choices = [fields.SelectChoice("", "—"), *choices]
             field_args["validators"] = [Optional(), *field_args["validators"]]
         else:
             field_args["validators"] = [

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from admin_app.extensions import db
 from admin_app.models import AuditEntry, Client, Tier, TierChange
 
+from .. import factories
 from .test_e2e import log_in
 
 D = Decimal
@@ -23,18 +24,16 @@ def ladder(app, users):
     """Clients around the gold threshold (500,000 in assets by default) and in every risk
     profile; names in Chinese, as the firm's clients are."""
     with app.app_context():
-        tiers = {t.code: t for t in db.session.scalars(sa.select(Tier))}
         risks = ("balanced", "conservative", "aggressive")
         for i in range(12):
             # Gold clients C00-C05, and standard ones of whom C06-C08 have 450,000:
             # they become gold when the threshold comes down to 400,000.
             gold = i < 6
             assets = D(600000 + i) if gold else D(450000 + i) if i < 9 else D(1000)
-            db.session.add(Client(
-                code=f"C{i:02d}", name=f"客户{'甲乙丙丁戊己庚辛壬癸子丑'[i]}", kind="individual",
-                status="active", risk_profile=risks[i % 3], assets=assets,
-                annual_contribution=D(6000), trades_12m=5,
-                tier=tiers["gold" if gold else "standard"]))
+            factories.client(
+                db.session, code=f"C{i:02d}", name=f"客户{'甲乙丙丁戊己庚辛壬癸子丑'[i]}",
+                risk_profile=risks[i % 3], assets=assets, annual_contribution=D(6000),
+                trades_12m=5, tier=factories.tier(db.session, "gold" if gold else "standard"))
         db.session.commit()
 
 
