@@ -448,6 +448,11 @@ def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, An
 SQLITE_CACHE_KIB = 128 * 1024
 
 
+def max_id(session: Session, table: sa.Table) -> int:
+    """The highest id in ``table`` (0 when empty): where ids assigned by hand start."""
+    return session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0
+
+
 def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Write ``rows`` (dicts with the same keys) in one round trip.
 

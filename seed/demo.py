@@ -2,10 +2,10 @@
 tier moves, in which states, for which clients -- built as rows from one ``random.Random``.
 
 The screens, dashboards and benchmarks need volume (up to a million clients), so rows are
-plain dicts written a batch of clients at a time by ``seed/bulk.py``; the values in them
-(names, phones, ID numbers, addresses, moments) come from ``seed/fake.py``. (Building the
-next batch in a worker thread while one is written was tried: on two busy cores the GIL
-hand-offs cost more than the overlap gained.)
+plain dicts written a batch of clients at a time by ``admin_app.sql.bulk_insert``; the
+values in them (names, phones, ID numbers, addresses, moments) come from ``seed/fake.py``.
+(Building the next batch in a worker thread while one is written was tried: on two busy
+cores the GIL hand-offs cost more than the overlap gained.)
 
 The data is consistent with the domain rules, so a demo never shows an impossible record:
 every client sits in the tier that ``services.tiers.evaluate`` gives its figures (read from
@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from admin_app import sql
 from admin_app.models import (
     Client,
     Complaint,
@@ -45,7 +46,7 @@ from admin_app.services import complaints
 from admin_app.services.complaints import REFERENCE_FORMAT
 from admin_app.services.tiers import evaluate, load_thresholds
 
-from . import bulk, fake
+from . import fake
 from . import names as N
 from .fake import Weighted, below, money, office_time, pick, randint
 
@@ -660,30 +661,30 @@ def generate(
     client_table: sa.Table = Client.__table__  # type: ignore[assignment]
     event_table: sa.Table = Event.__table__  # type: ignore[assignment]
     event_count = min(clients, clients // CLIENTS_PER_EVENT + MIN_EVENTS)
-    events = demo.event_rows(bulk.max_id(session, event_table) + 1, event_count, clients)
-    bulk.insert(session, event_table, events)
-    bulk.advance_sequence(session, event_table)
+    events = demo.event_rows(sql.max_id(session, event_table) + 1, event_count, clients)
+    sql.bulk_insert(session, event_table, events)
+    sql.advance_sequence(session, event_table)
     counts["events"] = len(events)
 
     wanted = max(min(clients, len(COMPLAINT_STATUSES)), round(clients * COMPLAINT_SHARE))
     complaint_positions = set(rng.sample(range(clients), wanted))
-    first_id = bulk.max_id(session, client_table) + 1
+    first_id = sql.max_id(session, client_table) + 1
     tables = {"visits": Visit.__table__, "attendances": EventAttendance.__table__,
               "complaints": Complaint.__table__, "tier_changes": TierChange.__table__}
 
-    with bulk.roomy_sqlite_cache(session):
+    with sql.roomy_cache(session):
         for start in range(0, clients, BATCH_SIZE):
             size = min(BATCH_SIZE, clients - start)
             rows = demo.batch(first_id + start, size, start, complaint_positions)
             _avoid_taken_codes(session, rows["clients"])
-            bulk.insert(session, client_table, rows["clients"])
+            sql.bulk_insert(session, client_table, rows["clients"])
             for name, table in tables.items():
-                bulk.insert(session, table, rows[name])  # type: ignore[arg-type]
+                sql.bulk_insert(session, table, rows[name])  # type: ignore[arg-type]
                 counts[name] += len(rows[name])
             counts["clients"] += size
             if progress is not None:
                 progress(size)
-    bulk.advance_sequence(session, client_table)
+    sql.advance_sequence(session, client_table)
     if counts["complaints"]:
         _store_reference_counters(session, demo.references_used())
     return counts
