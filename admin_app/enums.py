@@ -164,6 +164,37 @@ class AuditAction(LabelledEnum):
 
 
 # Labels are kept apart from the members so that StrEnum values stay plain codes.
+class Resource(StrEnum):
+    """What the permission matrix grants on: one per screen, plus the dashboard."""
+
+    dashboard = "dashboard"
+    client = "client"
+    visit = "visit"
+    event = "event"
+    complaint = "complaint"
+    tier = "tier"
+    user = "user"
+    service_level = "service_level"
+    audit = "audit"
+
+
+class Capability(StrEnum):
+    """What a role may do to a resource (DESIGN.md §2)."""
+
+    view = "view"
+    create = "create"
+    edit = "edit"
+    delete = "delete"
+    export = "export"
+    see_pii = "see_pii"
+    recalculate_tier = "recalculate_tier"
+    recalculate_all = "recalculate_all"
+    change_tier = "change_tier"
+    reassign = "reassign"
+    close = "close"
+    reopen = "reopen"
+
+
 _LABELS: dict[str, dict[str, object]] = {
     "Role": {"staff": _l("Staff"), "supervisor": _l("Supervisor"), "admin": _l("Admin")},
     "TierCode": {
