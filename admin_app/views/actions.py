@@ -47,12 +47,14 @@ def requires(
     *,
     form_values: Mapping[str, Mapping[str, Capability]] | None = None,
 ) -> Callable[[F], F]:
-    """Declare what an ``@expose``-d endpoint needs (put it under ``@expose``)."""
+    """Declare what an ``@expose``-d endpoint needs (put it under ``@expose``). A name
+    that is no Capability raises here, as the module is imported."""
+    requirement = Requirement(Capability(capability),
+                              {name: {value: Capability(c) for value, c in by_value.items()}
+                               for name, by_value in (form_values or {}).items()})
 
     def wrap(f: F) -> F:
-        f._requirement = Requirement(Capability(capability),  # type: ignore[attr-defined]
-                                     {name: {value: Capability(c) for value, c in m.items()}
-                                      for name, m in (form_values or {}).items()})
+        f._requirement = requirement  # type: ignore[attr-defined]
         return f
 
     return wrap
@@ -62,10 +64,11 @@ def action(
     name: str, text: Any, confirmation: Any = None, *, capability: Capability,
 ) -> Callable[[F], F]:
     """Flask-Admin's ``@action``, naming the capability the action needs."""
+    requirement = Requirement(Capability(capability))
 
     def wrap(f: F) -> F:
         f = flask_admin_action(name, text, confirmation)(f)
-        f._requirement = Requirement(Capability(capability))  # type: ignore[attr-defined]
+        f._requirement = requirement  # type: ignore[attr-defined]
         return f
 
     return wrap

@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from flask import abort, has_request_context, redirect, request, url_for
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..enums import Capability, Resource
 from ..extensions import db
 from ..forms.base import AdminForm, AppModelConverter
-from ..permissions import can, row_rule
+from ..permissions import can, read_only_fields, row_rule
 from .access import role_of_current_user
 from .actions import Requirement, action, requirement_of
 from .export import ExportMixin
@@ -27,6 +28,8 @@ from .filters import AppFilterConverter
 from .formatting import DETAILS_FORMATTERS, FORMATTERS
 from .masking import MaskingMixin
 from .mixins import AuditMixin, SaveErrorsMixin, VersionGuardMixin
+
+READ_ONLY_NOTE = _l("Your role may see this field but not change it.")
 
 # Flask-Admin's own endpoints -> the capability each needs. Our own endpoints declare
 # theirs with ``@requires``; an endpoint that has neither is refused.
@@ -217,6 +220,36 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
             except (TypeError, ValueError):
                 continue
         return values
+
+    # --- field rules: seen, not changed --------------------------------------------------
+
+    def read_only_fields(self, *, creating: bool) -> set[str]:
+        """The form fields the current role may see but not set (the matrix's field rules,
+        by column, named as the form names them: ``tier_id`` is the ``tier`` field)."""
+        columns = read_only_fields(role_of_current_user(), self.resource, creating=creating)
+        fields = set(columns)
+        for relationship in self.model.__mapper__.relationships:
+            if {c.key for c in relationship.local_columns} & columns:
+                fields.add(relationship.key)
+        return fields
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._hold_read_only(super().create_form(obj), creating=True)
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._hold_read_only(super().edit_form(obj), creating=False)
+
+    def _hold_read_only(self, form: Any, *, creating: bool) -> Any:
+        """Shown disabled; dropped from a POST, so a crafted value changes nothing."""
+        for name in self.read_only_fields(creating=creating):
+            if name not in form:
+                continue
+            if request.method == "POST":
+                del form[name]
+            else:
+                form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
+                form[name].description = READ_ONLY_NOTE
+        return form
 
     @action("delete", admin_lazy_gettext("Delete"),
             admin_lazy_gettext("Are you sure you want to delete selected records?"),
