@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..enums import Role
 
 
-def role_of_current_user() -> Role | None:
+def role_of_current_user() -> Role | str | None:
     if not current_user.is_authenticated:
         return None
-    return Role(current_user.role)
+    return current_user.role

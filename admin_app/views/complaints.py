@@ -144,8 +144,7 @@ class ComplaintView(SecureModelView):
         model = kwargs.get("model")
         if template in (self.details_template, self.edit_template) and model is not None:
             kwargs["transitions"] = [t for t in complaints.transitions_from(model.status)
-                                     if self.allowed(t.capability)
-                                     and self.permits(model, t.capability)]
+                                     if self.permits(model, t.capability)]
             kwargs["timeline"] = complaints.timeline(db.session, model)
             kwargs["status_labels"] = ComplaintStatus.labels()
         if template == self.list_template:
