@@ -187,7 +187,7 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
     def permits(self, record: Any, capability: Capability) -> bool:
         """May the current user apply ``capability`` to this record (row rules too)?"""
         pk = self.model.__mapper__.primary_key[0]
-        query = sa.select(pk).where(pk == self.get_pk_value(record))
+        query = sa.select(pk).where(pk == getattr(record, pk.key))
         return db.session.scalar(self.restrict(query, capability)) is not None
 
     def selected(self, ids: Any, capability: Capability | None = None) -> sa.Select:
