@@ -18,26 +18,14 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
 
 from .extensions import db, limiter, login_manager
+from .forms.auth import LoginForm
 from .models import User
 from .services import accounts
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    username = StringField(
-        _l("User name"), validators=[InputRequired(message=_l("Enter your user name."))]
-    )
-    password = PasswordField(
-        _l("Password"), validators=[InputRequired(message=_l("Enter your password."))]
-    )
 
 
 class SecureWhenHttpsSession(SecureCookieSessionInterface):

@@ -163,3 +163,34 @@ class ComplaintStatus(LabelledEnum):
     resolving = "resolving", _l("Resolving")
     closed = "closed", _l("Closed")
 
+
+
+class Resource(StrEnum):
+    """What the permission matrix grants on: one per screen, plus the dashboard."""
+
+    dashboard = "dashboard"
+    client = "client"
+    visit = "visit"
+    event = "event"
+    complaint = "complaint"
+    tier = "tier"
+    user = "user"
+    service_level = "service_level"
+    audit = "audit"
+
+
+class Capability(StrEnum):
+    """What a role may do to a resource (DESIGN.md §2)."""
+
+    view = "view"
+    create = "create"
+    edit = "edit"
+    delete = "delete"
+    export = "export"
+    see_pii = "see_pii"
+    recalculate_tier = "recalculate_tier"
+    recalculate_all = "recalculate_all"
+    change_tier = "change_tier"
+    reassign = "reassign"
+    close = "close"
+    reopen = "reopen"

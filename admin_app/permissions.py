@@ -1,14 +1,18 @@
-"""The permission matrix (DESIGN.md §2) as data, and the one function that reads it.
+"""The permission matrix (DESIGN.md §2) as data, and the functions that read it.
 
 Every screen, action, export and lookup asks ``can(role, resource, capability)``;
 change a cell here and the behaviour changes everywhere. Anything not named is refused.
+Beside the matrix: row rules (a capability held only on one's own rows), field rules
+(fields a role sees but may not change) and masking. Depends on nothing but the enums;
+``views.checks`` refuses start-up when a declaration elsewhere names something missing here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
-from .enums import Role
+from .enums import Capability, Resource, Role
 
 STAFF, SUPERVISOR, ADMIN = Role.staff, Role.supervisor, Role.admin
 EVERYONE = frozenset(Role)
@@ -16,54 +20,95 @@ LEADS = frozenset({SUPERVISOR, ADMIN})
 ADMINS = frozenset({ADMIN})
 NOBODY: frozenset[Role] = frozenset()
 
+R, C = Resource, Capability
+
 _RECORD = {
-    "view": EVERYONE,
-    "create": EVERYONE,
-    "edit": EVERYONE,
-    "delete": ADMINS,
-    "export": LEADS,
-    "see_pii": LEADS,
+    C.view: EVERYONE,
+    C.create: EVERYONE,
+    C.edit: EVERYONE,
+    C.delete: ADMINS,
+    C.export: LEADS,
+    C.see_pii: LEADS,
 }
 
-MATRIX: dict[str, dict[str, frozenset[Role]]] = {
-    "dashboard": {"view": EVERYONE},
-    "client": {**_RECORD, "recalculate_tier": LEADS, "recalculate_all": ADMINS},
-    "visit": dict(_RECORD),
-    "event": dict(_RECORD),
-    "complaint": {**_RECORD, "close": EVERYONE, "reopen": LEADS},
-    "tier": {"view": EVERYONE, "create": NOBODY, "edit": ADMINS, "delete": NOBODY},
-    "user": {"view": ADMINS, "create": ADMINS, "edit": ADMINS, "delete": NOBODY,
-             "see_pii": ADMINS},
-    "service_level": {"view": EVERYONE, "create": NOBODY, "edit": ADMINS, "delete": NOBODY},
-    "audit": {"view": LEADS, "create": NOBODY, "edit": NOBODY, "delete": NOBODY,
-              "export": LEADS},
-}
-
-
-# Row rules: (resource, capability) -> {role: column}. That role holds the capability only
-# on rows whose column is the user's own id (staff close only complaints assigned to them).
-ROW_RULES: dict[tuple[str, str], dict[Role, str]] = {
-    ("complaint", "close"): {STAFF: "assignee_id"},
+MATRIX: dict[Resource, dict[Capability, frozenset[Role]]] = {
+    R.dashboard: {C.view: EVERYONE},
+    R.client: {**_RECORD, C.recalculate_tier: LEADS, C.recalculate_all: ADMINS,
+               C.change_tier: LEADS},
+    R.visit: dict(_RECORD),
+    R.event: dict(_RECORD),
+    R.complaint: {**_RECORD, C.close: EVERYONE, C.reopen: LEADS, C.reassign: LEADS},
+    R.tier: {C.view: EVERYONE, C.create: NOBODY, C.edit: ADMINS, C.delete: NOBODY,
+             C.export: NOBODY},
+    R.user: {C.view: ADMINS, C.create: ADMINS, C.edit: ADMINS, C.delete: NOBODY,
+             C.export: NOBODY, C.see_pii: ADMINS},
+    R.service_level: {C.view: EVERYONE, C.create: NOBODY, C.edit: ADMINS, C.delete: NOBODY,
+                      C.export: NOBODY},
+    R.audit: {C.view: LEADS, C.create: NOBODY, C.edit: NOBODY, C.delete: NOBODY,
+              C.export: LEADS},
 }
 
 
-def row_rule(role: Role | str | None, resource: str, capability: str) -> str | None:
-    """The column that must hold the user's id for ``capability``, or None (no rule)."""
+def _role(role: Role | str | None) -> Role | None:
     try:
-        return ROW_RULES.get((resource, capability), {}).get(Role(role)) if role else None
+        return Role(role) if role else None
     except ValueError:
         return None
 
 
-def can(role: Role | str | None, resource: str, capability: str) -> bool:
+def can(role: Role | str | None, resource: Resource | str, capability: Capability | str) -> bool:
     """True when ``role`` holds ``capability`` on ``resource``; unknown names are refused."""
-    if role is None:
-        return False
-    try:
-        role = Role(role)
-    except ValueError:
-        return False
-    return role in MATRIX.get(resource, {}).get(capability, NOBODY)
+    known = _role(role)
+    return known is not None and known in MATRIX.get(resource, {}).get(capability, NOBODY)
+
+
+# --- row rules ---------------------------------------------------------------------------
+
+# (resource, capability) -> {role: column}. That role holds the capability only on rows
+# whose column is the user's own id (staff close only complaints assigned to them). The
+# base view applies it as a restriction of the query that fetches the record or selection.
+ROW_RULES: dict[tuple[Resource, Capability], dict[Role, str]] = {
+    (R.complaint, C.close): {STAFF: "assignee_id"},
+}
+
+
+def row_rule(role: Role | str | None, resource: Resource | str,
+             capability: Capability | str) -> str | None:
+    """The column that must hold the user's id for ``capability``, or None (no rule)."""
+    known = _role(role)
+    return ROW_RULES.get((resource, capability), {}).get(known) if known else None
+
+
+# --- field rules -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """Changing the field needs ``capability``; roles without it see it read-only and a
+    posted value is ignored. ``on_create=False``: anyone may fill it in on a new record."""
+
+    capability: Capability
+    on_create: bool = True
+
+
+# resource -> {column: rule}, by the columns' names in the data dictionary (DESIGN.md §4).
+FIELD_RULES: dict[Resource, dict[str, FieldRule]] = {
+    R.client: {
+        "tier_id": FieldRule(C.change_tier),
+        "tier_locked": FieldRule(C.change_tier),
+        "tier_lock_reason": FieldRule(C.change_tier),
+    },
+    R.complaint: {
+        "assignee_id": FieldRule(C.reassign, on_create=False),
+    },
+}
+
+
+def read_only_fields(role: Role | str | None, resource: Resource | str, *,
+                     creating: bool) -> set[str]:
+    """The columns of ``resource`` that ``role`` may see but not set on this form."""
+    return {column for column, rule in FIELD_RULES.get(resource, {}).items()
+            if (rule.on_create or not creating) and not can(role, resource, rule.capability)}
 
 
 # --- field masking -----------------------------------------------------------------------
@@ -97,14 +142,14 @@ class Mask(StrEnum):
 
 
 # Columns shown masked to roles without ``see_pii`` on the resource.
-MASKED_FIELDS: dict[str, dict[str, Mask]] = {
-    "client": {"id_number": Mask.middle, "phone": Mask.middle, "email": Mask.email},
-    "user": {"email": Mask.email},
+MASKED_FIELDS: dict[Resource, dict[str, Mask]] = {
+    R.client: {"id_number": Mask.middle, "phone": Mask.middle, "email": Mask.email},
+    R.user: {"email": Mask.email},
 }
 
 
-def masked_fields(role: Role | str | None, resource: str) -> dict[str, Mask]:
+def masked_fields(role: Role | str | None, resource: Resource | str) -> dict[str, Mask]:
     """The masks to apply for ``role`` on ``resource`` (empty when it may see everything)."""
-    if can(role, resource, "see_pii"):
+    if can(role, resource, C.see_pii):
         return {}
     return MASKED_FIELDS.get(resource, {})

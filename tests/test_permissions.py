@@ -3,7 +3,10 @@
 For each role × endpoint × method the matrix's answer is checked: allowed → no 403 (and no
 server error); refused → 403 with the database unchanged; anonymous → sent to the login
 page. An endpoint or action the matrix does not classify fails the test, so new screens
-are covered without new test code.
+are covered without new test code. The cases come from the declarations themselves
+(``@requires``, ``actions.action``), as do the constrained ones: posted values that need
+more (``scope=all``), row rules (staff close only their own complaints) and field rules
+(fields a role sees but may not change).
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import sqlalchemy as sa
 
 from admin_app import create_app
 from admin_app.extensions import db
-from admin_app.permissions import MATRIX, can
+from admin_app.models import Client, Complaint, Tier
+from admin_app.permissions import FIELD_RULES, MATRIX, ROW_RULES, can, row_rule
 from admin_app.views.base import SecureModelView
+
+from .conftest import form_values
 
 ROLES = ("staff", "supervisor", "admin")
 UNKNOWN_ACTION = "no_such_action"
@@ -25,10 +31,14 @@ def _views(app) -> dict[str, object]:
     return {view.endpoint: view for view in admin._views}
 
 
+def _bare_app():
+    return create_app({"TESTING": True, "SECRET_KEY": "x",
+                       "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def _cases() -> list[tuple[str, str, str, str]]:
     """(endpoint, method, action, capability) for every admin route; built from a bare app."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = _bare_app()
     views = _views(app)
     cases = []
     for rule in app.url_map.iter_rules():
@@ -139,3 +149,194 @@ def test_anonymous_is_sent_to_login(app, browser, sample, endpoint, method, acti
                                    data={"csrf_token": token} if method == "POST" else None)
     assert response.status_code in (302, 303)
     assert response.headers["Location"].startswith("/login")
+
+
+# --- constrained cases --------------------------------------------------------------------
+
+
+def _posted_value_cases() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """(endpoint, form field, value, capabilities needed) for every posted value that an
+    endpoint declares to need more than the endpoint itself."""
+    app = _bare_app()
+    cases = []
+    for view in _views(app).values():
+        if not isinstance(view, SecureModelView):
+            continue
+        for _url, name, _methods in view._urls:
+            requirement = view.endpoint_requirement(name)
+            for field, by_value in (requirement.form_values if requirement else {}).items():
+                for value, capability in by_value.items():
+                    cases.append((f"{view.endpoint}.{name}", field, value,
+                                  (requirement.capability, capability)))
+    return sorted(cases)
+
+
+POSTED_VALUE_CASES = _posted_value_cases()
+
+
+def _url(app, endpoint: str) -> str:
+    return next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+
+
+def _own(app, users, resource: str, record_id: int, role: str, capabilities) -> None:
+    """Make the record the role's own wherever a row rule would ask for that."""
+    model = {"complaint": Complaint, "client": Client}[resource]
+    with app.app_context():
+        record = db.session.get(model, record_id)
+        for capability in capabilities:
+            column = row_rule(role, resource, capability)
+            if column:
+                setattr(record, column, users[role])
+        db.session.commit()
+
+
+def test_posted_values_that_need_more_are_declared():
+    assert ("client.recalculate_view", "scope", "all",
+            ("recalculate_tier", "recalculate_all")) in POSTED_VALUE_CASES
+    assert any(e == "complaint.transition_view" and v == "close"
+               for e, _f, v, _c in POSTED_VALUE_CASES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("endpoint", "field", "value", "capabilities"), POSTED_VALUE_CASES,
+                         ids=[f"{e}-{f}={v}" for e, f, v, _c in POSTED_VALUE_CASES])
+def test_role_posted_value(app, as_role, users, sample, role, endpoint, field, value,
+                           capabilities):
+    resource = endpoint.partition(".")[0]
+    _own(app, users, resource, sample[resource], role, capabilities)
+    browser = as_role(role)
+    before = _snapshot(app)
+    response = browser.post_form(_url(app, endpoint), {field: value},
+                                 token_url="/admin/", query_string={"id": sample[resource]})
+    if all(can(role, resource, c) for c in capabilities):
+        assert response.status_code != 403, response.text[:300]
+        assert response.status_code < 500, response.text[:300]
+    else:
+        assert response.status_code == 403
+        assert _snapshot(app) == before
+
+
+# Row rules: a record made ready for the capability, so that only the rule can refuse it.
+ROW_RULE_READY = {
+    ("complaint", "close"): {"status": "resolving", "resolution": "r", "root_cause": "c"},
+}
+ROW_RULE_CASES = sorted((str(resource), str(capability), role, owner)
+                        for resource, capability in ROW_RULES for role in ROLES
+                        for owner in ("own", "another's"))
+
+
+def test_every_row_rule_has_a_ready_record():
+    assert set(ROW_RULE_READY) == {(str(r), str(c)) for r, c in ROW_RULES}
+
+
+def _row_rule_requests(app, resource: str, capability: str) -> list[tuple[str, dict]]:
+    """(endpoint, form) for every declared way to apply ``capability`` to one record."""
+    view = _views(app)[resource]
+    requests = [(f"{resource}.action_view", {"action": name})
+                for name in view._actions_data if view.action_capability(name) == capability]
+    for endpoint, field, value, needed in POSTED_VALUE_CASES:
+        if endpoint.startswith(f"{resource}.") and needed[-1] == capability:
+            requests.append((endpoint, {field: value}))
+    assert requests, f"nothing applies {resource}:{capability}"
+    return requests
+
+
+def _row(app, model, record_id: int) -> dict:
+    with app.app_context():
+        return dict(db.session.execute(sa.select(model.__table__)
+                                       .where(model.__table__.c.id == record_id)).one()._mapping)
+
+
+@pytest.mark.parametrize(("resource", "capability", "role", "owner"), ROW_RULE_CASES)
+def test_row_rule(app, as_role, users, sample, resource, capability, role, owner):
+    model = {"complaint": Complaint}[resource]
+    column = next(iter(ROW_RULES[(resource, capability)].values()))
+    other = next(users[r] for r in ROLES if r != role)
+    browser = as_role(role)
+    for endpoint, form in _row_rule_requests(app, resource, capability):
+        with app.app_context():
+            record = db.session.get(model, sample[resource])
+            for name, value in ROW_RULE_READY[(resource, capability)].items():
+                setattr(record, name, value)
+            setattr(record, column, users[role] if owner == "own" else other)
+            db.session.commit()
+        before = _row(app, model, sample[resource])
+        data = {**form, "rowid": sample[resource]}
+        response = browser.post_form(_url(app, endpoint), data, token_url="/admin/",
+                                     query_string={"id": sample[resource]})
+        allowed = can(role, resource, capability) and (
+            owner == "own" or row_rule(role, resource, capability) is None)
+        changed = _row(app, model, sample[resource]) != before
+        assert changed == allowed, (endpoint, response.status_code)
+        if not allowed and not endpoint.endswith(".action_view"):
+            assert response.status_code == 403
+        with app.app_context():  # back to where the next request starts
+            db.session.execute(sa.update(model).where(model.id == sample[resource])
+                               .values({k: v for k, v in before.items()
+                                        if k not in ("id", "version_id")}))
+            db.session.commit()
+
+
+# Field rules: a value to post for each ruled column (form fields, by the ids of the
+# fixtures), and what a new record needs besides.
+def _platinum(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Tier.id).where(Tier.code == "platinum"))
+
+
+FIELD_CHANGES = {
+    ("client", "tier_id"): lambda app, users: {"tier": _platinum(app)},
+    ("client", "tier_locked"): lambda app, users: {"tier_locked": "y",
+                                                    "tier_lock_reason": "VIP"},
+    ("client", "tier_lock_reason"): lambda app, users: {"tier_lock_reason": "VIP"},
+    ("complaint", "assignee_id"): lambda app, users: {"assignee": users["staff"]},
+}
+NEW_RECORD = {
+    "client": lambda sample: {"code": "N1", "name": "新客户", "kind": "individual",
+                              "status": "active", "assets": "100",
+                              "annual_contribution": "0", "trades_12m": "0"},
+    "complaint": lambda sample: {"client": sample["client"], "channel": "hotline",
+                                 "category": "service", "received_at": "2026-11-20 02:00:00",
+                                 "description": "New one"},
+}
+FIELD_RULE_CASES = sorted((str(resource), column, role, form)
+                          for resource, rules in FIELD_RULES.items() for column in rules
+                          for role in ROLES for form in ("edit", "create"))
+
+
+def test_every_field_rule_has_a_value_to_post():
+    assert set(FIELD_CHANGES) == {(str(r), c) for r, rules in FIELD_RULES.items()
+                                  for c in rules}
+
+
+@pytest.mark.parametrize(("resource", "column", "role", "form"), FIELD_RULE_CASES)
+def test_field_rule(app, as_role, users, sample, resource, column, role, form):
+    """Allowed: the posted value is stored. Otherwise the crafted POST stores nothing of it
+    (the rest of the form still saves)."""
+    model = {"client": Client, "complaint": Complaint}[resource]
+    rule = FIELD_RULES[resource][column]
+    changes = FIELD_CHANGES[(resource, column)](app, users)
+    browser = as_role(role)
+    if form == "edit":
+        url = f"/admin/{resource}/edit/?id={sample[resource]}"
+        data = {**form_values(browser.get(url).text), **changes}
+        record_id = sample[resource]
+    else:
+        url = f"/admin/{resource}/new/"
+        data = {**NEW_RECORD[resource](sample), **changes}
+    before = _row(app, model, sample[resource])[column] if form == "edit" else None
+    response = browser.post_form(url, data)
+    assert response.status_code in (302, 303), response.text[:500]
+    if form == "create":
+        with app.app_context():
+            record_id = db.session.scalar(sa.select(sa.func.max(model.id)))
+    stored = _row(app, model, record_id)[column]
+    posted = {"tier_id": _platinum(app), "tier_locked": True, "tier_lock_reason": "VIP",
+              "assignee_id": users["staff"]}[column]
+    may = can(role, resource, rule.capability) or (form == "create" and not rule.on_create)
+    if may:
+        assert stored == posted
+    else:
+        assert stored != posted
+        if form == "edit":
+            assert stored == before

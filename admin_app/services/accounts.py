@@ -96,6 +96,15 @@ def authenticate(
     return user
 
 
+def reset_password(user: User, password: str) -> None:
+    """Give ``user`` a new password (refused unless it meets the policy). A reset also
+    lifts a lock-out: the failed log-ins are forgotten."""
+    check_password_policy(password, username=user.username or "")
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+
+
 def record_logout(session: Session, user: User, *, ip: str | None = None) -> None:
     audit.record(session, action="logout", entity="user", entity_id=user.id, actor=user, ip=ip)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sql
-from ..enums import ComplaintStatus, Severity
+from ..enums import Capability, ComplaintStatus, Severity
 from ..models import AuditEntry, Complaint, ReferenceCounter, ServiceLevel, User, utcnow
 from . import audit
 
@@ -47,7 +47,7 @@ class Transition:
     target: ComplaintStatus
     label: Any
     requires: tuple[str, ...] = ()
-    capability: str = "edit"
+    capability: Capability = Capability.edit
     needs_note: bool = False
 
 
@@ -57,8 +57,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                ("severity", "department", "assignee_id")),
     Transition("resolve", S.investigating, S.resolving, _l("Start resolving"), ("findings",)),
     Transition("close", S.resolving, S.closed, _l("Close complaint"),
-               ("resolution", "root_cause"), capability="close"),
-    Transition("reopen", S.closed, S.investigating, _l("Reopen"), capability="reopen",
+               ("resolution", "root_cause"), capability=Capability.close),
+    Transition("reopen", S.closed, S.investigating, _l("Reopen"), capability=Capability.reopen,
                needs_note=True),
 )
 BY_NAME = {t.name: t for t in TRANSITIONS}
@@ -93,13 +93,33 @@ def deadline(session: Session, complaint: Complaint) -> datetime | None:
     return complaint.received_at + timedelta(days=service_levels(session)[complaint.severity])
 
 
-def is_overdue(complaint: Complaint, now: datetime) -> bool:
-    return complaint.status != S.closed and complaint.due_at is not None and \
-        complaint.due_at < now
+def reassess_deadline(session: Session, complaint: Complaint) -> None:
+    """After an edit of a complaint already assessed: when its severity changed, its
+    deadline follows the new severity's service level."""
+    if complaint.status == S.received or complaint.severity is None or \
+            complaint.due_at is None:
+        return
+    if sa.inspect(complaint).attrs.severity.history.has_changes():
+        complaint.due_at = deadline(session, complaint)
+
+
+# Open and overdue: one rule each, as a SQL criterion (lists, filters, the dashboard) and
+# as a check of one loaded complaint (the list's badge); tests hold the two in step.
+
+
+def open_criterion() -> sa.ColumnElement[bool]:
+    return Complaint.status != S.closed
 
 
 def overdue_criterion(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(Complaint.status != S.closed, Complaint.due_at < now)
+    """Open complaints whose deadline passed before ``now``."""
+    return sa.and_(open_criterion(), Complaint.due_at < now)
+
+
+def is_overdue(complaint: Complaint, now: datetime) -> bool:
+    """``overdue_criterion`` for one complaint already loaded."""
+    return complaint.status != S.closed and complaint.due_at is not None and \
+        complaint.due_at < now
 
 
 def perform(
@@ -175,17 +195,20 @@ def perform_many(
     now: datetime | None = None,
     note: str | None = None,
     satisfaction: int | None = None,
-    only_assignee: User | None = None,
+    permitted: sa.Select | None = None,
 ) -> BulkResult:
     """Apply one transition to many complaints, each on its own: the ready ones move, each
-    refused one is reported with its reason. ``only_assignee`` is a row rule: complaints
-    not assigned to that user are refused."""
+    refused one is reported with its reason. ``permitted`` selects the ids the actor may
+    move (the screen's row restriction, e.g. staff close only their own); the others are
+    refused as not theirs."""
     now = now or utcnow()
     result = BulkResult()
     ids = complaint_ids if isinstance(complaint_ids, sa.Select) else list(complaint_ids)
     query = sa.select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.reference)
+    allowed = None if permitted is None else set(session.scalars(
+        permitted.where(Complaint.id.in_(ids))))
     for complaint in session.scalars(query).all():
-        if only_assignee is not None and complaint.assignee_id != only_assignee.id:
+        if allowed is not None and complaint.id not in allowed:
             result.refused.append((complaint.reference, str(_l(
                 "%(ref)s is not assigned to you.", ref=complaint.reference))))
             continue

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ..enums import ComplaintStatus
 from ..models import Client, Complaint, Tier, utcnow
+from . import callbacks, complaints
 
 
 @dataclass
@@ -24,15 +24,15 @@ def summary(session: Session, *, now: datetime | None = None) -> Summary:
     now = now or utcnow()
     clients = session.scalar(sa.select(sa.func.count()).select_from(Client)) or 0
     overdue_callbacks = session.scalar(
-        sa.select(sa.func.count()).select_from(Client).where(Client.next_callback_due < now)
+        sa.select(sa.func.count()).select_from(Client)
+        .where(callbacks.overdue_criterion(now))
     ) or 0
     open_complaints = session.scalar(
-        sa.select(sa.func.count()).select_from(Complaint)
-        .where(Complaint.status != ComplaintStatus.closed)
+        sa.select(sa.func.count()).select_from(Complaint).where(complaints.open_criterion())
     ) or 0
     overdue_complaints = session.scalar(
         sa.select(sa.func.count()).select_from(Complaint)
-        .where(Complaint.status != ComplaintStatus.closed, Complaint.due_at < now)
+        .where(complaints.overdue_criterion(now))
     ) or 0
     per_tier = session.execute(
         sa.select(Tier, sa.func.count(Client.id))

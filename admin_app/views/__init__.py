@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..security import csp_nonce
 from .audit import AuditView
-from .base import DashboardView
+from .checks import check_admin
 from .clients import ClientView
 from .complaints import ComplaintView
+from .dashboard import DashboardView
 from .events import EventView
 from .service_levels import ServiceLevelView
 from .tiers import TierView
@@ -20,7 +21,8 @@ from .visits import VisitView
 
 
 def build_admin(app) -> Admin:
-    """A new Admin with new view instances for every app (tests build many apps)."""
+    """A new Admin with new view instances for every app (tests build many apps); its
+    declarations are checked before the app may start."""
     admin = Admin(
         app,
         name=_l("ClientCare Admin"),
@@ -36,4 +38,5 @@ def build_admin(app) -> Admin:
     admin.add_view(ServiceLevelView(db, name=_l("Service levels"), endpoint="service_level"))
     admin.add_view(UserView(db, name=_l("Users"), endpoint="user"))
     admin.add_view(AuditView(db, name=_l("Audit log"), endpoint="audit"))
+    check_admin(admin)
     return admin

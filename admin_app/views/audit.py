@@ -6,6 +6,7 @@ import json
 
 from markupsafe import Markup
 
+from ..enums import Resource
 from ..labels import COLUMN_LABELS
 from ..models import AuditEntry
 from .base import SecureModelView
@@ -18,8 +19,7 @@ def changes_formatter(view, context, model, name):
 
 
 class AuditView(SecureModelView):
-    resource = "audit"
-    action_capabilities: dict[str, str] = {}
+    resource = Resource.audit
 
     record_model = AuditEntry
     export_spec = "audit"

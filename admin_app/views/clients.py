@@ -7,14 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..enums import TierCode
+from ..enums import Capability, Resource, TierCode
 from ..extensions import db
 from ..forms.validators import (
     Code,
@@ -28,18 +27,12 @@ from ..forms.validators import (
 )
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
-from ..services import locking, tiers
-from .base import SecureModelView, datetime_formatter
+from ..services import callbacks, locking, messages, tiers
+from .actions import action, requires
+from .base import SecureModelView
+from .filters import OverdueFilter
+from .formatting import datetime_formatter, overdue_formatter
 from .lookups import user_lookup
-
-
-def result_message(result: tiers.RecalcResult) -> str:
-    text = _("%(up)d upgraded, %(down)d downgraded, %(same)d unchanged, "
-             "%(locked)d locked skipped", up=result.upgraded, down=result.downgraded,
-             same=result.unchanged, locked=result.locked_skipped)
-    if result.dry_run:
-        text += " " + _("(dry run: nothing was changed)")
-    return text
 
 
 def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
@@ -59,12 +52,9 @@ def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
 
 
 class ClientView(SecureModelView):
-    resource = "client"
+    resource = Resource.client
     record_model = Client
     export_spec = "clients"
-    action_capabilities = {"delete": "delete", "recalculate_tier": "recalculate_tier",
-                           "recalculate_tier_dry_run": "recalculate_tier"}
-    endpoint_capabilities = {"recalculate_view": "recalculate_tier"}
     list_template = "admin/client_list.html"
 
     column_list = ("code", "name", "kind", "tier", "status", "risk_profile", "assets",
@@ -84,9 +74,12 @@ class ClientView(SecureModelView):
         FilterEqual(Tier.code, _l("Tier"), options=TierCode.choices()),
         "kind", "status", "risk_profile", "assets", "annual_contribution", "trades_12m",
         "tier_locked", "next_callback_due", "created_at",
+        OverdueFilter(Client.next_callback_due, _l("Callback overdue"),
+                      callbacks.overdue_criterion),
     )
     column_labels = {**COLUMN_LABELS, "tier_changes": _l("Tier history")}
-    column_formatters_detail = {"tier_changes": tier_history}
+    column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue)}
+    column_formatters_detail = {**column_formatters, "tier_changes": tier_history}
     form_columns = (
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
@@ -118,21 +111,23 @@ class ClientView(SecureModelView):
     # --- recalculate tier ---------------------------------------------------------------
 
     @action("recalculate_tier", _l("Recalculate tier"),
-            _l("Recalculate the tiers of the selected clients?"))
+            _l("Recalculate the tiers of the selected clients?"),
+            capability=Capability.recalculate_tier)
     def action_recalculate(self, ids: list[str]) -> None:
-        self._recalculate(self._ids_scope(ids), "selected", dry_run=False)
+        self._recalculate(self.selected(ids), "selected", dry_run=False)
 
-    @action("recalculate_tier_dry_run", _l("Preview tier recalculation (dry run)"))
+    @action("recalculate_tier_dry_run", _l("Preview tier recalculation (dry run)"),
+            capability=Capability.recalculate_tier)
     def action_recalculate_dry_run(self, ids: list[str]) -> None:
-        self._recalculate(self._ids_scope(ids), "selected", dry_run=True)
+        self._recalculate(self.selected(ids), "selected", dry_run=True)
 
     @expose("/recalculate/", methods=("POST",))
+    @requires(Capability.recalculate_tier,
+              form_values={"scope": {"all": Capability.recalculate_all}})
     def recalculate_view(self) -> Any:
         """Every client matching the list's search and filters, or (admins) every client."""
         scope_name = request.form.get("scope", "filtered")
         if scope_name == "all":
-            if not self.allowed("recalculate_all"):
-                abort(403)
             scope = None
         elif scope_name == "filtered":
             scope = self.selection_scope()
@@ -140,10 +135,6 @@ class ClientView(SecureModelView):
             abort(400)
         self._recalculate(scope, scope_name, dry_run=bool(request.form.get("dry_run")))
         return redirect(self.list_url())
-
-    def _ids_scope(self, ids: list[str]) -> sa.Select:
-        numbers = [int(i) for i in ids if str(i).isdigit()]
-        return sa.select(Client.id).where(Client.id.in_(numbers))
 
     def _recalculate(self, scope: sa.Select | None, label: str, *, dry_run: bool) -> None:
         try:
@@ -158,10 +149,10 @@ class ClientView(SecureModelView):
             flash(_("Another tier recalculation or threshold change is in progress. "
                     "Nothing was changed; try again in a moment."), "error")
             return
-        flash(result_message(result), "success")
+        flash(messages.recalculation_summary(result), "success")
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
-            kwargs["can_recalculate_all"] = self.allowed("recalculate_all")
-            kwargs["can_recalculate"] = self.allowed("recalculate_tier")
+            kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
+            kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
         return super().render(template, **kwargs)

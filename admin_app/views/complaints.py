@@ -8,42 +8,21 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request
 from flask_admin import expose
-from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..enums import ComplaintStatus
+from ..enums import Capability, ComplaintStatus, Resource
 from ..extensions import db
 from ..labels import COLUMN_LABELS
 from ..models import Complaint, utcnow
 from ..services import complaints
-from .base import SecureModelView, datetime_formatter
+from .actions import action, requires
+from .base import SecureModelView
+from .filters import OverdueFilter
+from .formatting import overdue_formatter
 from .lookups import CLIENT_LOOKUP, user_lookup
-
-
-class OverdueFilter(BaseSQLAFilter):
-    """Open complaints past their deadline (or, with "no", all the others)."""
-
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        overdue = complaints.overdue_criterion(utcnow())
-        return query.filter(overdue if value == "1" else sa.not_(overdue))
-
-    def operation(self) -> Any:
-        return _l("is")
-
-
-def due_formatter(view: Any, context: Any, model: Complaint, name: str) -> Any:
-    if model.due_at is None:
-        return ""
-    text = datetime_formatter(view, model.due_at, name)
-    if complaints.is_overdue(model, utcnow()):
-        return Markup('<span class="badge badge-danger overdue">{} · {}</span>').format(
-            text, _("Overdue"))
-    return text
 
 
 def report(result: complaints.BulkResult, step: str) -> None:
@@ -61,24 +40,20 @@ def _bulk_action(step: str):
     transition = complaints.BY_NAME[step]
 
     def handler(self: ComplaintView, ids: list[str]) -> None:
-        scope = [int(i) for i in ids if str(i).isdigit()]
-        self.run_bulk(step, scope)
+        self.run_bulk(step, self.pk_values(ids))
 
     return action(step, transition.label,
-                  _l("Apply “%(step)s” to the selected complaints?", step=transition.label))(
-        handler)
+                  _l("Apply “%(step)s” to the selected complaints?", step=transition.label),
+                  capability=transition.capability)(handler)
 
 
 class ComplaintView(SecureModelView):
-    resource = "complaint"
+    resource = Resource.complaint
     record_model = Complaint
     export_spec = "complaints"
     details_template = "admin/complaint_details.html"
     edit_template = "admin/complaint_edit.html"
     list_template = "admin/complaint_list.html"
-    action_capabilities = {"delete": "delete", "assess": "edit", "investigate": "edit",
-                           "resolve": "edit", "close": "close"}
-    endpoint_capabilities = {"transition_view": "view", "bulk_close_view": "close"}
 
     column_list = ("reference", "client", "channel", "category", "severity", "status",
                    "received_at", "due_at", "assignee")
@@ -92,14 +67,13 @@ class ComplaintView(SecureModelView):
                             "received_at", "due_at", ("client", "client.name"))
     column_default_sort = ("received_at", True)
     column_filters = (
-        OverdueFilter(Complaint.due_at, _l("Overdue"),
-                      options=(("1", _l("Yes")), ("0", _l("No")))),
+        OverdueFilter(Complaint.due_at, _l("Overdue"), complaints.overdue_criterion),
         "channel", "category", "severity", "status", "department", "received_at", "due_at",
         "closed_at",
     )
     column_labels = COLUMN_LABELS
-    column_formatters = {"due_at": due_formatter}
-    column_formatters_detail = {"due_at": due_formatter}
+    column_formatters = {"due_at": overdue_formatter(complaints.is_overdue)}
+    column_formatters_detail = column_formatters
     form_columns = (
         "client", "channel", "received_at", "category", "severity", "department", "assignee",
         "description", "findings", "resolution", "root_cause",
@@ -115,32 +89,22 @@ class ComplaintView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if is_created and not model.reference:
             model.reference = complaints.next_reference(db.session, now=model.received_at)
-        if not is_created and model.status != "received" and model.severity is not None \
-                and sa.inspect(model).attrs.severity.history.has_changes() \
-                and model.due_at is not None:
-            model.due_at = complaints.deadline(db.session, model)  # severity re-assessed
+        if not is_created:
+            complaints.reassess_deadline(db.session, model)
         super().on_model_change(form, model, is_created)
 
     # --- the workflow -----------------------------------------------------------------
 
-    def only_assignee(self, capability: str) -> Any:
-        """The current user when a row rule limits ``capability`` to their own rows."""
-        return current_user._get_current_object() if self.row_rule(capability) else None
-
-    def may(self, transition: complaints.Transition, complaint: Complaint) -> bool:
-        if not self.allowed(transition.capability):
-            return False
-        owner = self.row_rule(transition.capability)
-        return owner is None or getattr(complaint, owner) == current_user.id
-
     @expose("/transition/", methods=("POST",))
+    @requires(Capability.view, form_values={
+        "step": {t.name: t.capability for t in complaints.TRANSITIONS}})
     def transition_view(self) -> Any:
-        complaint = self.get_one(request.args.get("id"))
+        complaint = self.get_one(request.args.get("id"), Capability.view)
         transition = complaints.BY_NAME.get(request.form.get("step", ""))
         if complaint is None or transition is None:
             abort(404)
-        if not self.may(transition, complaint):
-            abort(403)
+        if not self.permits(complaint, transition.capability):
+            abort(403)  # a row rule: e.g. staff close only complaints assigned to them
         satisfaction = request.form.get("satisfaction", "")
         try:
             complaints.perform(db.session, complaint, transition.name,
@@ -162,6 +126,7 @@ class ComplaintView(SecureModelView):
         return redirect(self.get_url(".details_view", id=complaint.id))
 
     @expose("/bulk-close/", methods=("POST",))
+    @requires(Capability.close)
     def bulk_close_view(self) -> Any:
         """Close every complaint matching the list's search and filters that is ready."""
         self.run_bulk("close", self.selection_scope())
@@ -171,7 +136,7 @@ class ComplaintView(SecureModelView):
         transition = complaints.BY_NAME[step]
         result = complaints.perform_many(
             db.session, scope, step, actor=current_user._get_current_object(),
-            only_assignee=self.only_assignee(transition.capability))
+            permitted=self.restrict(sa.select(Complaint.id), transition.capability))
         db.session.commit()
         report(result, str(transition.label))
 
@@ -179,11 +144,11 @@ class ComplaintView(SecureModelView):
         model = kwargs.get("model")
         if template in (self.details_template, self.edit_template) and model is not None:
             kwargs["transitions"] = [t for t in complaints.transitions_from(model.status)
-                                     if self.may(t, model)]
+                                     if self.permits(model, t.capability)]
             kwargs["timeline"] = complaints.timeline(db.session, model)
             kwargs["status_labels"] = ComplaintStatus.labels()
         if template == self.list_template:
-            kwargs["can_bulk_close"] = self.allowed("close")
+            kwargs["can_bulk_close"] = self.allowed(Capability.close)
         return super().render(template, **kwargs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..enums import Resource
 from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..labels import COLUMN_LABELS
 from ..models import Event, EventAttendance
@@ -10,7 +11,7 @@ from .lookups import CLIENT_LOOKUP, user_lookup
 
 
 class EventView(SecureModelView):
-    resource = "event"
+    resource = Resource.event
 
     record_model = Event
     export_spec = "events"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..enums import Resource
 from ..labels import COLUMN_LABELS
 from ..models import ServiceLevel
 from .base import SecureModelView
 
 
 class ServiceLevelView(SecureModelView):
-    resource = "service_level"
+    resource = Resource.service_level
     record_model = ServiceLevel
-    action_capabilities: dict[str, str] = {}
 
     column_list = ("severity", "days", "updated_at")
     column_default_sort = ("days", False)

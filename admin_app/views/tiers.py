@@ -13,6 +13,7 @@ from flask_admin.form import FormOpts
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.helpers import get_mdict_item_or_list
 
+from ..enums import Resource
 from ..extensions import db
 from ..forms.validators import Money, NonNegative
 from ..labels import COLUMN_LABELS
@@ -25,9 +26,8 @@ THRESHOLD_FIELDS = ("min_assets", "min_annual_contribution", "min_trades_12m",
 
 
 class TierView(SecureModelView):
-    resource = "tier"
+    resource = Resource.tier
     record_model = Tier
-    action_capabilities: dict[str, str] = {}
     edit_template = "admin/tier_edit.html"
 
     column_list = ("rank", "code", "name", "min_assets", "min_annual_contribution",

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import SelectField
+from wtforms.validators import ValidationError
 
+from ..enums import Resource
 from ..extensions import db
+from ..forms.auth import password_field
 from ..forms.validators import Email
 from ..i18n import LANGUAGE_NAMES, time_zone_choices
 from ..labels import COLUMN_LABELS
 from ..models import User
 from ..services import accounts
 from .base import SecureModelView
-
-
-class PasswordPolicy:
-    def __call__(self, form, field) -> None:
-        if not field.data:
-            return
-        username = form.username.data if "username" in form else ""
-        try:
-            accounts.check_password_policy(field.data, username=username or "")
-        except accounts.AccountError as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 def zone_choices() -> list[tuple[str, str]]:
@@ -34,20 +25,9 @@ def language_choices() -> list[tuple[str, str]]:
     return [("", str(_l("The browser's language"))), *LANGUAGE_NAMES.items()]
 
 
-def password_field(required: bool) -> PasswordField:
-    first = InputRequired(message=_l("Set a password for the new user.")) if required \
-        else Optional()
-    return PasswordField(
-        _l("Password"),
-        validators=[first, PasswordPolicy()],
-        description=None if required else _l("Leave blank to keep the current password."),
-    )
-
-
 class UserView(SecureModelView):
-    resource = "user"
+    resource = Resource.user
     record_model = User
-    action_capabilities: dict[str, str] = {}
 
     column_list = ("username", "full_name", "role", "department", "is_active", "locked_until",
                    "last_login_at")
@@ -83,13 +63,11 @@ class UserView(SecureModelView):
         return type(form_class.__name__, (form_class,), {"password": password_field(True)})
 
     def on_model_change(self, form, model, is_created):
-        if form.password.data:
-            model.set_password(form.password.data)
-            model.failed_logins = 0
-            model.locked_until = None  # a reset password also lifts a lock-out
-        if not is_created:
-            try:
+        try:
+            if not is_created:
                 accounts.check_admin_remains(db.session, model)
-            except accounts.AccountError as exc:
-                raise ValidationError(str(exc)) from exc
+            if form.password.data:
+                accounts.reset_password(model, form.password.data)
+        except accounts.AccountError as exc:
+            raise ValidationError(str(exc)) from exc
         super().on_model_change(form, model, is_created)

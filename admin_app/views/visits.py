@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..enums import Resource
 from ..forms.validators import Score
 from ..labels import COLUMN_LABELS
 from ..models import Visit
@@ -10,7 +11,7 @@ from .lookups import CLIENT_LOOKUP, user_lookup
 
 
 class VisitView(SecureModelView):
-    resource = "visit"
+    resource = Resource.visit
 
     record_model = Visit
     export_spec = "visits"

@@ -1,0 +1,44 @@
+"""List filters: how model columns become filters, and the filters of our own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterConverter
+from flask_babel import lazy_gettext as _l
+
+from ..models import utcnow
+
+
+class AppFilterConverter(FilterConverter):
+    """Filters on enums offer translated labels; UTC time stamps filter like datetimes."""
+
+    def convert(self, type_name: str, column: Any, name: str, **kwargs: Any) -> Any:
+        if type_name.lower() == "utcdatetime":
+            type_name = "datetime"
+        if type_name.lower() == "enum" and getattr(column.type, "enum_class", None):
+            if not kwargs.get("options"):
+                kwargs["options"] = [(m.value, m.label) for m in column.type.enum_class]
+        return super().convert(type_name, column, name, **kwargs)
+
+
+class OverdueFilter(BaseSQLAFilter):
+    """Rows past their due time by a service's overdue criterion (or, with "no", the
+    others). ``key`` names it for ``links.list_url``."""
+
+    key = "overdue"
+
+    def __init__(self, column: Any, name: Any,
+                 criterion: Callable[[datetime], sa.ColumnElement[bool]]) -> None:
+        super().__init__(column, name, options=(("1", _l("Yes")), ("0", _l("No"))))
+        self.criterion = criterion
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        overdue = self.criterion(utcnow())
+        return query.filter(overdue if value == "1" else sa.not_(overdue))
+
+    def operation(self) -> Any:
+        return _l("is")
