@@ -101,7 +101,7 @@ def demo_command(clients: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Only report what would change.")
 def tiers_recalc(dry_run: bool) -> None:
     """Recalculate every unlocked client's tier (all or nothing)."""
-    from .services import locking, tiers
+    from .services import locking, messages, tiers
 
     try:
         with locking.refusing_busy_writes():
@@ -111,9 +111,7 @@ def tiers_recalc(dry_run: bool) -> None:
     except locking.Busy as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
-    click.echo(f"{result.upgraded} upgraded, {result.downgraded} downgraded, "
-               f"{result.unchanged} unchanged, {result.locked_skipped} locked skipped"
-               + (" (dry run: nothing was changed)" if dry_run else ""))
+    click.echo(messages.recalculation_summary(result))
 
 
 @click.command("export")

@@ -19,7 +19,7 @@ class LabelledEnum(StrEnum):
 
     _label: Any
 
-    def __new__(cls, value: str, label: Any) -> LabelledEnum:
+    def __new__(cls, value: str, label: Any = None) -> LabelledEnum:
         member = str.__new__(cls, value)
         member._value_ = value
         member._label = label

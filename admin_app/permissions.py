@@ -22,7 +22,7 @@ NOBODY: frozenset[Role] = frozenset()
 
 R, C = Resource, Capability
 
-_RECORD = {
+_RECORD: dict[str, frozenset[Role]] = {
     C.view: EVERYONE,
     C.create: EVERYONE,
     C.edit: EVERYONE,
@@ -31,7 +31,8 @@ _RECORD = {
     C.see_pii: LEADS,
 }
 
-MATRIX: dict[Resource, dict[Capability, frozenset[Role]]] = {
+# Keyed by the enums; looked up by them or by their plain codes (a StrEnum is its code).
+MATRIX: dict[str, dict[str, frozenset[Role]]] = {
     R.dashboard: {C.view: EVERYONE},
     R.client: {**_RECORD, C.recalculate_tier: LEADS, C.recalculate_all: ADMINS,
                C.change_tier: LEADS},
@@ -67,7 +68,7 @@ def can(role: Role | str | None, resource: Resource | str, capability: Capabilit
 # (resource, capability) -> {role: column}. That role holds the capability only on rows
 # whose column is the user's own id (staff close only complaints assigned to them). The
 # base view applies it as a restriction of the query that fetches the record or selection.
-ROW_RULES: dict[tuple[Resource, Capability], dict[Role, str]] = {
+ROW_RULES: dict[tuple[str, str], dict[Role, str]] = {
     (R.complaint, C.close): {STAFF: "assignee_id"},
 }
 
@@ -92,7 +93,7 @@ class FieldRule:
 
 
 # resource -> {column: rule}, by the columns' names in the data dictionary (DESIGN.md §4).
-FIELD_RULES: dict[Resource, dict[str, FieldRule]] = {
+FIELD_RULES: dict[str, dict[str, FieldRule]] = {
     R.client: {
         "tier_id": FieldRule(C.change_tier),
         "tier_locked": FieldRule(C.change_tier),
@@ -142,7 +143,7 @@ class Mask(StrEnum):
 
 
 # Columns shown masked to roles without ``see_pii`` on the resource.
-MASKED_FIELDS: dict[Resource, dict[str, Mask]] = {
+MASKED_FIELDS: dict[str, dict[str, Mask]] = {
     R.client: {"id_number": Mask.middle, "phone": Mask.middle, "email": Mask.email},
     R.user: {"email": Mask.email},
 }

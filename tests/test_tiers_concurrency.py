@@ -114,7 +114,7 @@ def test_a_recalculation_that_cannot_get_the_lock_says_so(app, impatient, movers
     response = supervisor.post_form("/admin/client/recalculate/", {"scope": "filtered"},
                                     token_url="/admin/client/", follow_redirects=True)
     assert response.status_code == 200
-    assert "Another tier recalculation or threshold change is in progress" in response.text
+    assert "busy with another change" in response.text
     held.rollback()
     assert history_count(app) == 0
     with app.app_context():

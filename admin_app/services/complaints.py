@@ -195,7 +195,7 @@ def perform_many(
     now: datetime | None = None,
     note: str | None = None,
     satisfaction: int | None = None,
-    permitted: sa.Select | None = None,
+    permitted: sa.Select[Any] | None = None,
 ) -> BulkResult:
     """Apply one transition to many complaints, each on its own: the ready ones move, each
     refused one is reported with its reason. ``permitted`` selects the ids the actor may

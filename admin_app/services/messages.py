@@ -10,7 +10,7 @@ from .tiers import RecalcResult
 def recalculation_summary(result: RecalcResult) -> str:
     """"3 upgraded, 1 downgraded, 40 unchanged, 2 locked skipped", translated, and what a
     dry run did not do."""
-    text = _("%(up)d upgraded, %(down)d downgraded, %(same)d unchanged, "
+    text: str = _("%(up)d upgraded, %(down)d downgraded, %(same)d unchanged, "
              "%(locked)d locked skipped", up=result.upgraded, down=result.downgraded,
              same=result.unchanged, locked=result.locked_skipped)
     if result.dry_run:

@@ -24,8 +24,8 @@ PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
 }
 # Attributes a ModelView instance holds once built, which we read (or, for
 # ``_search_fields``, narrow per request: see ``masking``).
-PRIVATE_ATTRIBUTES = ("_filters", "_list_columns", "_search_fields", "_form_edit_rules",
-                      "_actions_data")
+PRIVATE_ATTRIBUTES = ("_filters", "_list_columns", "_sortable_columns", "_search_fields",
+                      "_actions_data", "_urls")
 ADMIN_ATTRIBUTES = ("_views",)
 
 
@@ -50,8 +50,24 @@ def list_column_names(view: ModelView) -> list[str]:
     return [name for name, _label in view._list_columns]
 
 
-def form_edit_rules(view: ModelView) -> Any:
-    return view._form_edit_rules
+def sortable_column_names(view: ModelView) -> set[str]:
+    return set(view._sortable_columns)
+
+
+def actions(view: Any) -> dict[str, Any]:
+    """The view's actions: name -> (handler, text, confirmation)."""
+    return dict(getattr(view, "_actions_data", {}))
+
+
+def handler_of(view: Any, action: str) -> Any:
+    """The method behind the action named ``action`` (None when there is none)."""
+    found = actions(view).get(action)
+    return found[0] if found else None
+
+
+def endpoints(view: Any) -> list[str]:
+    """The endpoint names a view exposes (its own ``@expose`` ones and Flask-Admin's)."""
+    return [endpoint for _url, endpoint, _methods in getattr(view, "_urls", ())]
 
 
 def views_of(admin: Admin) -> list[Any]:

@@ -21,6 +21,7 @@ from ..enums import Capability, Resource
 from ..extensions import db
 from ..forms.base import AdminForm, AppModelConverter
 from ..permissions import can, read_only_fields, row_rule
+from . import adapter
 from .access import role_of_current_user
 from .actions import Requirement, action, requirement_of
 from .export import ExportMixin
@@ -126,8 +127,8 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
 
     def action_requirement(self, name: str) -> Requirement | None:
         """What a list action needs, as declared with ``actions.action``."""
-        handler = getattr(self, "_actions_data", {}).get(name)
-        return requirement_of(handler[0]) if handler else None
+        handler = adapter.handler_of(self, name)
+        return requirement_of(handler) if handler else None
 
     def action_capability(self, name: str) -> Capability | None:
         requirement = self.action_requirement(name)
@@ -200,7 +201,7 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
     def selection_scope(self) -> sa.Select:
         """The ids of every row the list shows for the current search and filters (all
         pages), as a SELECT for set-based work: bulk actions, exports."""
-        args = self._get_list_extra_args()
+        args = adapter.list_args(self)
         _count, query = self.get_list(None, None, False, args.search, args.filters,
                                       execute=False, page_size=False)
         pk = self.model.__mapper__.primary_key[0]

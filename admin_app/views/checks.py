@@ -12,6 +12,7 @@ from flask_admin import Admin
 from ..enums import Capability, Resource
 from ..permissions import FIELD_RULES, MASKED_FIELDS, MATRIX, ROW_RULES
 from ..services import complaints
+from . import adapter
 from .actions import requirement_of
 from .base import SecureMixin, SecureModelView
 
@@ -28,7 +29,7 @@ def check_admin(admin: Admin) -> None:
     """Raise ImproperlyConfigured listing every problem found in ``admin``'s views, the
     permission tables and the complaint workflow."""
     problems = [*check_tables(), *check_transitions()]
-    for view in admin._views:
+    for view in adapter.views_of(admin):
         problems.extend(check_view(view))
     if problems:
         raise ImproperlyConfigured("\n".join(problems))
@@ -49,7 +50,7 @@ def check_view(view: Any) -> list[str]:
     if resource not in MATRIX:
         return [f"{name}: resource {resource!r} is not in the permission matrix"]
     problems = []
-    for _url, endpoint, _methods in getattr(view, "_urls", ()):
+    for endpoint in adapter.endpoints(view):
         if isinstance(view, SecureModelView) and endpoint in CLASSIFIED_BY_REQUEST:
             continue
         requirement = view.endpoint_requirement(endpoint)
@@ -57,7 +58,7 @@ def check_view(view: Any) -> list[str]:
             problems.append(f"{name}.{endpoint}: declares no capability (use @requires)")
             continue
         problems += _unknown(resource, requirement.all_capabilities(), f"{name}.{endpoint}")
-    for action_name, (handler, _text, _confirm) in getattr(view, "_actions_data", {}).items():
+    for action_name, (handler, _text, _confirm) in adapter.actions(view).items():
         requirement = requirement_of(handler)
         if requirement is None:
             problems.append(f"{name}: action {action_name!r} declares no capability "

@@ -138,16 +138,14 @@ class ClientView(SecureModelView):
 
     def _recalculate(self, scope: sa.Select | None, label: str, *, dry_run: bool) -> None:
         try:
-            result = tiers.recalculate(db.session, scope=scope, dry_run=dry_run,
-                                       actor=current_user._get_current_object(),
-                                       scope_label=label)
-            db.session.commit()
-        except Exception as error:
+            with locking.refusing_busy_writes():
+                result = tiers.recalculate(db.session, scope=scope, dry_run=dry_run,
+                                           actor=current_user._get_current_object(),
+                                           scope_label=label)
+                db.session.commit()
+        except locking.Busy as busy:
             db.session.rollback()
-            if not locking.is_lock_timeout(error):
-                raise
-            flash(_("Another tier recalculation or threshold change is in progress. "
-                    "Nothing was changed; try again in a moment."), "error")
+            flash(str(busy), "error")
             return
         flash(messages.recalculation_summary(result), "success")
 

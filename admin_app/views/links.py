@@ -12,10 +12,12 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from . import adapter
+
 
 def registered_view(endpoint: str) -> Any:
     """The view registered under ``endpoint`` in the current app's admin."""
-    for view in current_app.extensions["admin"][0]._views:
+    for view in adapter.views_of(current_app.extensions["admin"][0]):
         if view.endpoint == endpoint:
             return view
     raise LookupError(f"no admin view {endpoint!r}")
@@ -23,9 +25,9 @@ def registered_view(endpoint: str) -> Any:
 
 def sort_index(view: Any, column: str) -> int:
     """The ``sort=`` value of ``column`` on ``view``'s list."""
-    for index, (name, _label) in enumerate(view._list_columns):
+    for index, name in enumerate(adapter.list_column_names(view)):
         if name == column:
-            if column not in view._sortable_columns:
+            if column not in adapter.sortable_column_names(view):
                 raise LookupError(f"{view.endpoint}: column {column!r} is not sortable")
             return index
     raise LookupError(f"{view.endpoint}: no list column {column!r}")
@@ -34,7 +36,7 @@ def sort_index(view: Any, column: str) -> int:
 def filter_index(view: Any, name: str) -> int:
     """The index of the filter named ``name`` on ``view``: a filter's own ``key`` (e.g.
     ``overdue``) or, for a column's filters, the column's name (its first operation)."""
-    for index, flt in enumerate(view._filters or ()):
+    for index, flt in enumerate(adapter.filters(view)):
         key = getattr(flt, "key", None) or getattr(getattr(flt, "column", None), "key", None)
         if key == name:
             return index

@@ -76,8 +76,7 @@ class SaveErrorsMixin:
                     "Nothing was saved; reload the page and try again."), "error")
             return True
         if locking.is_lock_timeout(exc):
-            flash(_("These records are busy with another change, such as a tier "
-                    "recalculation. Nothing was saved; try again in a moment."), "error")
+            flash(str(locking.BUSY_MESSAGE), "error")
             return True
         if isinstance(exc, IntegrityError):
             if request.endpoint and request.endpoint.endswith("delete_view"):

@@ -7,11 +7,8 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import request
-from flask_admin import expose
-from flask_admin.form import FormOpts
-from flask_admin.helpers import get_redirect_target
-from flask_admin.model.helpers import get_mdict_item_or_list
+import sqlalchemy as sa
+from flask import g, request
 
 from ..enums import Resource
 from ..extensions import db
@@ -70,26 +67,20 @@ class TierView(SecureModelView):
             return False
         return True
 
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self) -> Any:
-        if request.method == "POST" and "_preview" in request.form:
-            return self.preview_view()
-        return super().edit_view()
+    # Preview through Flask-Admin's public hooks: the edit view validates the form as
+    # for a save, ``update_model`` computes the impact instead of saving and answers "not
+    # saved", and the edit page is rendered again with the impact beside the form.
 
-    def preview_view(self) -> Any:
-        """The edit form again, with the impact of the thresholds typed into it."""
-        return_url = get_redirect_target() or self.get_url(".index_view")
-        model = self.get_one(get_mdict_item_or_list(request.args, "id"))
-        if model is None:
-            return super().edit_view()
-        form = self.edit_form(obj=model)
-        impact = None
-        if self.validate_form(form):
-            proposed = self.proposed_ladder(form, model)
-            names = {t.id: str(t) for t in db.session.query(Tier)}
-            impact = [{**row, "name": names[row["tier_id"]]}
-                      for row in tiers.impact(db.session, proposed)]
-        db.session.rollback()
-        form_opts = FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules)
-        return self.render(self.edit_template, model=model, form=form, form_opts=form_opts,
-                           return_url=return_url, impact=impact)
+    def update_model(self, form: Any, model: Tier) -> bool:
+        if "_preview" not in request.form:
+            return bool(super().update_model(form, model))
+        proposed = self.proposed_ladder(form, model)
+        names = {t.id: str(t) for t in db.session.scalars(sa.select(Tier))}
+        g.tier_impact = [{**row, "name": names[row["tier_id"]]}
+                         for row in tiers.impact(db.session, proposed)]
+        return False
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.edit_template:
+            kwargs.setdefault("impact", g.get("tier_impact"))
+        return super().render(template, **kwargs)
