@@ -209,3 +209,6 @@ def test_rate_limit_is_shared_through_redis(database_url, tmp_path, users):
         response = browser.client.post("/login", data={
             "username": "nobody", "password": "x", "csrf_token": csrf_token(page.text)})
     assert response.status_code == 429
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()

@@ -636,6 +636,8 @@ def test_lock_timeout_from_the_environment_reaches_every_connection(database_url
             assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "1234ms"
         else:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _leading_columns(table: sa.Table) -> set[str]:

@@ -85,9 +85,12 @@ def test_two_recalculations_at_once_move_each_client_once(app, movers):
 @pytest.fixture
 def impatient(database_url, users, app):
     """The same database, through an app whose writes wait only 200 ms for a lock."""
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                       "SQLALCHEMY_DATABASE_URI": database_url, "LOCK_TIMEOUT_MS": 200,
-                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    other = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                        "SQLALCHEMY_DATABASE_URI": database_url, "LOCK_TIMEOUT_MS": 200,
+                        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    yield other
+    with other.app_context():
+        db.engine.dispose()  # its pooled connections, closed rather than left to the GC
 
 
 @pytest.fixture
