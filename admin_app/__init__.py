@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from . import i18n, security, sql
+from . import errors, i18n, security, sql
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                    timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

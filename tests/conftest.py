@@ -260,3 +260,14 @@ def form_values(html: str) -> dict[str, str]:
     parser.feed(html)
     parser.values.pop("csrf_token", None)
     return parser.values
+
+
+@pytest.fixture
+def impatient(database_url, users, app):
+    """The same database, through an app whose writes wait only 200 ms for a lock."""
+    other = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                        "SQLALCHEMY_DATABASE_URI": database_url, "LOCK_TIMEOUT_MS": 200,
+                        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    yield other
+    with other.app_context():
+        db.engine.dispose()  # its pooled connections, closed rather than left to the GC

@@ -118,3 +118,23 @@ def test_staff_pick_an_assignee_when_registering(app, as_role, users, sample):
         complaint = db.session.scalar(sa.select(Complaint).where(
             Complaint.description == "No call back"))
         assert complaint.assignee_id == users["staff"]
+
+
+def test_read_only_fields_stay_when_a_save_comes_back_with_errors(app, as_role, sample,
+                                                                  platinum):
+    """A refused save shows the form again with its errors: the read-only fields are
+    still there, still read-only, with the stored values, and nothing was written."""
+    staff = as_role("staff")
+    response = edit(staff, app, sample, "client", {"assets": "-5", "tier": str(platinum),
+                                                   "notes": "not saved"})
+    assert response.status_code == 200
+    for field in ("tier", "tier_locked", "tier_lock_reason"):
+        assert disabled(response.text, field), field
+    assert "may see this field but not change it" in response.text
+    selected = re.search(r'<select[^>]*id="tier".*?</select>', response.text, re.S).group(0)
+    assert re.search(r'<option selected value="\d+">|<option value="\d+" selected',
+                     selected), "the stored tier is shown"
+    assert str(platinum) not in re.findall(r'<option selected value="(\d+)"', selected)
+    assert client_row(app, sample) == ("gold", False, None, None)
+    complaint = edit(staff, app, sample, "complaint", {"received_at": "not a date"})
+    assert complaint.status_code == 200 and disabled(complaint.text, "assignee")

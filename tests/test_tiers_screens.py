@@ -55,6 +55,20 @@ def test_staff_cannot_recalculate(app, as_role, clients):
     assert tier_of(app, clients["C2"]) == "gold"
 
 
+def test_supervisor_recalculates_a_narrowed_list_only(app, as_role, clients):
+    """With no search and no filter, "the matching clients" are every client: that needs
+    the recalculate-all capability, which supervisors don't have."""
+    supervisor = as_role("supervisor")
+    page = supervisor.get("/admin/client/").text
+    assert "recalculate-filtered" not in page and "recalculate-needs-filter" in page
+    assert "recalculate-filtered" in supervisor.get("/admin/client/?search=C").text
+    assert supervisor.post_form("/admin/client/recalculate/", {"scope": "filtered"},
+                                token_url="/admin/client/").status_code == 403
+    assert tier_of(app, clients["C2"]) == "gold"
+    admin_page = as_role("admin").get("/admin/client/").text
+    assert "recalculate-filtered" not in admin_page and "recalculate-all" in admin_page
+
+
 def test_supervisor_recalculates_selected(app, as_role, clients):
     response = post_action(as_role("supervisor"), "recalculate_tier",
                            [clients["C2"], clients["C3"], clients["C4"]])
@@ -132,6 +146,9 @@ def test_threshold_refusals_next_to_the_field(app, as_role, field, value, messag
     response = admin.post_form(url, data)
     assert response.status_code == 200
     assert message in response.text
+    preview = admin.post_form(url, {**data, "_preview": "1"})
+    assert message in preview.text and 'id="tier-impact"' not in preview.text
+    assert "Failed to save record" not in preview.text  # a preview saves nothing
     with app.app_context():
         assert db.session.get(Tier, gold).version_id == 1
 

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import MANYTOONE, Session
 
 from ..models import AuditEntry, User, utcnow
 
@@ -76,7 +76,38 @@ def object_changes(obj: Any, *, created: bool = False, deleted: bool = False) ->
             new = history.added[0] if history.added else None
             if jsonable(old) != jsonable(new):
                 changes[key] = [jsonable(old), jsonable(new)]
+    changes.update(_reference_changes(state, changes, created=created, deleted=deleted))
     if any(key in SECRET_COLUMNS and state.attrs[key].history.has_changes()
            for key in state.mapper.column_attrs.keys()):
         changes["password"] = "changed"
     return changes
+
+
+def _reference_changes(state: Any, found: dict[str, Any], *, created: bool,
+                       deleted: bool) -> dict[str, Any]:
+    """A reference changed through its relationship (``client.tier = gold``, as the
+    forms do) reaches its column (``tier_id``) only at the flush: read it from the
+    relationship, as ``{column: [old id, new id]}``."""
+    changes: dict[str, Any] = {}
+    if deleted:
+        return changes
+    for relationship in state.mapper.relationships:
+        if relationship.direction is not MANYTOONE or len(relationship.local_columns) != 1:
+            continue
+        (column,) = relationship.local_columns
+        key = state.mapper.get_property_by_column(column).key
+        history = state.attrs[relationship.key].history
+        if key in found or not history.added:
+            continue
+        new = _identity(history.added[0])
+        old = None if created else state.attrs[key].value  # the column, not yet flushed
+        if new != old:
+            changes[key] = [old, new]
+    return changes
+
+
+def _identity(obj: Any) -> Any:
+    if obj is None:
+        return None
+    identity = sa.inspect(obj).identity
+    return identity[0] if identity else None

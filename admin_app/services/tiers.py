@@ -242,17 +242,27 @@ def impact(session: Session, proposed: Sequence[Thresholds]) -> list[dict[str, A
 
 def apply_manual_change(session: Session, client: Client, *, actor: User | None = None,
                         now: datetime | None = None) -> None:
-    """Before a screen saves ``client``: a new client without a tier gets the one its
-    figures earn; a tier picked by hand is kept as ``manual`` history."""
+    """Before a screen saves ``client``: a client without a tier (a new one, or one whose
+    tier was cleared on the form) gets the one its figures earn; a tier picked by hand is
+    kept as ``manual`` history."""
     now = now or utcnow()
-    state = sa.inspect(client)
-    if client.tier_id is None and client.tier is None:
+    state: Any = sa.inspect(client)
+    removed = state.attrs.tier.history.deleted
+    cleared = bool(removed) and client.tier is None
+    if cleared or (client.tier_id is None and client.tier is None):
+        old_id = removed[0].id if cleared and removed[0] is not None else client.tier_id
         tiers = load_thresholds(session)
         if tiers:
             chosen = evaluate(Decimal(client.assets or 0), Decimal(client.annual_contribution or 0),
                               int(client.trades_12m or 0), tiers)
             client.tier = session.get(Tier, chosen.id)
-            client.tier_changed_at = now
+            if old_id != chosen.id:
+                client.tier_changed_at = now
+                if old_id is not None:
+                    session.add(TierChange(
+                        client=client, from_tier_id=old_id, to_tier_id=chosen.id,
+                        reason=TierChangeReason.recalculation, changed_at=now,
+                        changed_by_id=actor.id if actor else None))
         return
     history = state.attrs.tier.history
     if not history.has_changes():

@@ -27,6 +27,9 @@ class Requirement:
 
     capability: Capability
     form_values: Mapping[str, Mapping[str, Capability]] = field(default_factory=dict)
+    # A request over the whole list (no search, no filter) also needs this: "all clients
+    # matching the filter" with no filter is "all clients" (DESIGN.md §2).
+    unfiltered: Capability | None = None
 
     def capabilities(self, form: Mapping[str, str]) -> list[Capability]:
         """Everything a request with this posted ``form`` needs."""
@@ -38,20 +41,23 @@ class Requirement:
         return needed
 
     def all_capabilities(self) -> set[Capability]:
-        return {self.capability, *(c for by_value in self.form_values.values()
-                                   for c in by_value.values())}
+        extra = {self.unfiltered} if self.unfiltered is not None else set()
+        return {self.capability, *extra, *(c for by_value in self.form_values.values()
+                                           for c in by_value.values())}
 
 
 def requires(
     capability: Capability,
     *,
     form_values: Mapping[str, Mapping[str, Capability]] | None = None,
+    unfiltered: Capability | None = None,
 ) -> Callable[[F], F]:
     """Declare what an ``@expose``-d endpoint needs (put it under ``@expose``). A name
     that is no Capability raises here, as the module is imported."""
     requirement = Requirement(Capability(capability),
                               {name: {value: Capability(c) for value, c in by_value.items()}
-                               for name, by_value in (form_values or {}).items()})
+                               for name, by_value in (form_values or {}).items()},
+                              Capability(unfiltered) if unfiltered is not None else None)
 
     def wrap(f: F) -> F:
         f._requirement = requirement  # type: ignore[attr-defined]

@@ -86,9 +86,14 @@ class SecureMixin:
             return self.refuse()
         requirement = self.endpoint_requirement(name)
         if requirement is None or not all(
-                self.allowed(c) for c in requirement.capabilities(request.form)):
+                self.allowed(c) for c in [*requirement.capabilities(request.form),
+                                          *self.scope_capabilities(requirement)]):
             abort(403)
         return None
+
+    def scope_capabilities(self, requirement: Requirement) -> list[Capability]:
+        """What the rows a request reaches add to its requirement (none outside lists)."""
+        return []
 
 
 class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, VersionGuardMixin,
@@ -222,6 +227,16 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
                 continue
         return values
 
+    def list_narrowed(self) -> bool:
+        """True when the request's list is searched or filtered (not every row)."""
+        args = adapter.list_args(self)
+        return bool(args.search) or bool(args.filters)
+
+    def scope_capabilities(self, requirement: Requirement) -> list[Capability]:
+        if requirement.unfiltered is not None and not self.list_narrowed():
+            return [requirement.unfiltered]
+        return []
+
     # --- field rules: seen, not changed --------------------------------------------------
 
     def read_only_fields(self, *, creating: bool) -> set[str]:
@@ -241,15 +256,17 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
         return self._hold_read_only(super().edit_form(obj), creating=False)
 
     def _hold_read_only(self, form: Any, *, creating: bool) -> Any:
-        """Shown disabled; dropped from a POST, so a crafted value changes nothing."""
+        """Shown disabled, and still shown when a save comes back with errors; on a POST
+        the stored value (or the default, on a new record) replaces whatever was posted,
+        so a crafted value changes nothing."""
         for name in self.read_only_fields(creating=creating):
             if name not in form:
                 continue
-            if request.method == "POST":
-                del form[name]
-            else:
-                form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
-                form[name].description = READ_ONLY_NOTE
+            field = form[name]
+            if request.method == "POST":  # a posted (or crafted) value is put back
+                field.data = field.object_data
+            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+            field.description = READ_ONLY_NOTE
         return form
 
     @action("delete", admin_lazy_gettext("Delete"),

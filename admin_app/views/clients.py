@@ -123,7 +123,8 @@ class ClientView(SecureModelView):
 
     @expose("/recalculate/", methods=("POST",))
     @requires(Capability.recalculate_tier,
-              form_values={"scope": {"all": Capability.recalculate_all}})
+              form_values={"scope": {"all": Capability.recalculate_all}},
+              unfiltered=Capability.recalculate_all)
     def recalculate_view(self) -> Any:
         """Every client matching the list's search and filters, or (admins) every client."""
         scope_name = request.form.get("scope", "filtered")
@@ -153,4 +154,5 @@ class ClientView(SecureModelView):
         if template == self.list_template:
             kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
             kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
+            kwargs["list_narrowed"] = self.list_narrowed()
         return super().render(template, **kwargs)

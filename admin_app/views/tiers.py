@@ -55,6 +55,12 @@ class TierView(SecureModelView):
                 for t in tiers.load_thresholds(db.session)]
 
     def validate_form(self, form: Any) -> bool:
+        valid = self._thresholds_valid(form)
+        # A preview saves nothing, so it never "fails to save": its errors stand beside
+        # the fields and ``update_model`` shows no impact for them.
+        return True if "_preview" in request.form else valid
+
+    def _thresholds_valid(self, form: Any) -> bool:
         if not super().validate_form(form):
             return False
         model = self.get_one(request.args.get("id"))
@@ -74,6 +80,8 @@ class TierView(SecureModelView):
     def update_model(self, form: Any, model: Tier) -> bool:
         if "_preview" not in request.form:
             return bool(super().update_model(form, model))
+        if form.errors:
+            return False
         proposed = self.proposed_ladder(form, model)
         names = {t.id: str(t) for t in db.session.scalars(sa.select(Tier))}
         g.tier_impact = [{**row, "name": names[row["tier_id"]]}
