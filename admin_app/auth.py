@@ -81,7 +81,10 @@ def login():
         )
         db.session.commit()
         if user is not None:
+            language = session.get("lang")  # chosen on the log-in page: it stays
             session.clear()  # a fresh session for the new user: no fixation
+            if language:
+                session["lang"] = language
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
         flash(refused_message(), "error")

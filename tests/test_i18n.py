@@ -230,6 +230,13 @@ def test_chosen_language_is_remembered(browser, lang):
     assert "Log in" in visible_text(browser.get("/login").text)
 
 
+def test_language_chosen_on_the_log_in_page_stays_after_logging_in(browser, users):
+    browser.get("/login?lang=zh_Hant")
+    browser.login("staff")
+    page = browser.get("/admin/client/")
+    assert "客戶" in visible_text(page.text) and "Clients" not in visible_text(page.text)
+
+
 @pytest.mark.parametrize(
     ("accept", "lang"),
     [
