@@ -48,7 +48,8 @@ def test_hotline_complaint_from_registration_to_closure(app, as_role, users, cli
     staff = as_role("staff")
     created = staff.post_form("/admin/complaint/new/", {
         "client": str(client_id), "channel": "hotline", "category": "service",
-        "received_at": "2026-11-20 02:00:00", "description": "Advisor did not call back"})
+        "received_at": "2026-11-20 10:00:00",  # typed in Shanghai time: 02:00 UTC
+        "description": "Advisor did not call back"})
     assert_redirect(created, to="/admin/complaint/")
     with app.app_context():
         cid = db.session.scalar(sa.select(Complaint.id))

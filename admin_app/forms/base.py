@@ -14,6 +14,7 @@ from wtforms import Form, fields
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..i18n import wtforms_translations
+from .fields import LocalDateTimeField
 
 
 class AdminForm(FlaskForm, BaseForm):
@@ -71,7 +72,7 @@ class AppModelConverter(AdminModelConverter):
 
     @converts("UTCDateTime")
     def convert_utc_datetime(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
-        return self.convert_datetime(column=column, field_args=field_args, **extra)
+        return LocalDateTimeField(**field_args)
 
 
 def _enum_or_raw(enum_cls: type[Enum], value: Any) -> Any:

@@ -1,0 +1,62 @@
+"""Date-time fields in forms speak the user's time zone, as every other screen does, and
+store UTC; a save that changes nothing writes no change of time to the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from admin_app.extensions import db
+from admin_app.models import AuditEntry, Client, User
+
+from .conftest import form_values
+
+STORED = datetime(2026, 11, 20, 9, 20, 42, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def assessed(app, sample) -> int:
+    with app.app_context():
+        db.session.get(Client, sample["client"]).risk_assessed_at = STORED
+        db.session.commit()
+    return sample["client"]
+
+
+def edit_page(browser, client_id: int):
+    return browser.get(f"/admin/client/edit/?id={client_id}").text
+
+
+@pytest.mark.parametrize(("zone", "shown"), [(None, "2026-11-20 17:20:42"),
+                                             ("Asia/Tokyo", "2026-11-20 18:20:42"),
+                                             ("UTC", "2026-11-20 09:20:42")])
+def test_edit_form_shows_the_users_zone(app, as_role, users, assessed, zone, shown):
+    with app.app_context():
+        db.session.get(User, users["staff"]).timezone = zone
+        db.session.commit()
+    page = edit_page(as_role("staff"), assessed)
+    assert form_values(page)["risk_assessed_at"] == shown
+
+
+def test_a_typed_time_is_the_users_and_is_stored_in_utc(app, as_role, assessed):
+    staff = as_role("staff")
+    url = f"/admin/client/edit/?id={assessed}"
+    data = {**form_values(staff.get(url).text), "risk_assessed_at": "2026-12-01 17:00:00"}
+    staff.post_form(url, data)
+    with app.app_context():
+        stored = db.session.get(Client, assessed).risk_assessed_at
+    assert stored == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert "2026-12-01 17:00" in staff.get(f"/admin/client/details/?id={assessed}").text
+    assert form_values(edit_page(staff, assessed))["risk_assessed_at"] == "2026-12-01 17:00:00"
+
+
+def test_saving_without_a_change_records_no_change_of_time(app, as_role, assessed):
+    staff = as_role("staff")
+    url = f"/admin/client/edit/?id={assessed}"
+    staff.post_form(url, form_values(staff.get(url).text))
+    with app.app_context():
+        assert db.session.get(Client, assessed).risk_assessed_at == STORED  # to the µs
+        changes = db.session.scalars(sa.select(AuditEntry.changes).where(
+            AuditEntry.entity == "client", AuditEntry.action == "update")).one()
+    assert "risk_assessed_at" not in changes
