@@ -85,6 +85,8 @@ def login():
             session.clear()  # a fresh session for the new user: no fixation
             if language:
                 session["lang"] = language
+                user.locale = language  # and becomes the user's preference
+                db.session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
         flash(refused_message(), "error")

@@ -27,6 +27,8 @@ from wtforms.i18n import messages_path
 
 from admin_app.config import LANGUAGES
 
+from .conftest import Browser
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "admin_app" / "translations"
 CHINESE = ("zh_Hans_CN", "zh_Hant_TW")
@@ -230,11 +232,15 @@ def test_chosen_language_is_remembered(browser, lang):
     assert "Log in" in visible_text(browser.get("/login").text)
 
 
-def test_language_chosen_on_the_log_in_page_stays_after_logging_in(browser, users):
+def test_language_chosen_on_the_log_in_page_stays_after_logging_in(app, browser, users):
     browser.get("/login?lang=zh_Hant")
     browser.login("staff")
     page = browser.get("/admin/client/")
     assert "客戶" in visible_text(page.text) and "Clients" not in visible_text(page.text)
+    # ... and is the user's language next time, from another browser.
+    other = Browser(app.test_client())
+    other.login("staff")
+    assert "客戶" in visible_text(other.get("/admin/client/").text)
 
 
 @pytest.mark.parametrize(
