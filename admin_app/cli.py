@@ -124,12 +124,12 @@ def export_command(entity: str, fmt: str, output: str) -> None:
     """Write the ENTITY list (all rows, same columns as the screens) to a file."""
     from .services import exports
 
-    started = time.perf_counter()
     try:  # times in the firm's zone: the command has no user of its own
         export = exports.start(db.session, entity, fmt, tz=babel.default_timezone,
                                details={"scope": "cli"}, counted=True)
     except exports.ExportError as error:
         raise click.ClickException(str(error)) from error
+    started = time.perf_counter()  # the rate of writing rows, after counting them
     with open(output, "wb") as out, click.progressbar(length=export.total or 0,
                                                       label="Rows") as bar:
         for chunk in export.chunks(db.session, on_row=lambda n: bar.update(n - bar.pos)):
