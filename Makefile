@@ -30,7 +30,9 @@ migrate: install
 
 run: migrate
 	$(FLASK) demo --clients $(DEMO_CLIENTS)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving ClientCare Admin on http://127.0.0.1:$(PORT) with gunicorn; Ctrl+C stops it."
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --timeout 300 \
+		--access-logfile - 'admin_app:create_app()'
 
 test: install-dev
 	$(BIN)/pytest -q -n 2
