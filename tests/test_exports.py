@@ -111,7 +111,7 @@ def test_formulas_are_neutralised_numbers_stay_numbers(as_role, many, fmt):
 
 @pytest.mark.parametrize(("fmt", "number", "text"), [
     ("csv", "-12.50", "\"'-12.5\""),
-    ("xlsx", "<c><v>-12.50</v></c>", "<t xml:space=\"preserve\">'-12.5</t>"),
+    ("xlsx", "<c s=\"4\"><v>-12.50</v></c>", "<t xml:space=\"preserve\">'-12.5</t>"),
 ])
 def test_negative_numbers_stay_numbers(session, fmt, number, text):
     """The database renders a number as a number and the same characters as text, with the
@@ -269,3 +269,19 @@ def test_shifted_times_keep_the_second_shown_on_screen(app, as_role, users):
     rows = read_csv(supervisor.get("/admin/client/export/csv/?search=EDGE1"))
     assert rows[1][20] == "2026-01-01 23:59:59"  # Shanghai
     assert rows[1][0] == "EDGE1"
+
+
+def test_xlsx_has_money_format_widths_and_an_autofilter(as_role, many):
+    response = as_role("admin").get("/admin/client/export/xlsx/?sort=0")
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
+    assert sheet.auto_filter.ref == "A1:U41"  # 21 columns, header + 40 rows
+    assert sheet["O2"].number_format == "#,##0.00" and sheet["O2"].value == 0.5  # assets
+    assert sheet["Q2"].number_format == "General"  # trades: a count, not money
+    assert sheet.column_dimensions["B"].width >= 16
+    assert sheet.freeze_panes == "A2"
+
+
+def test_column_letters():
+    assert [exports.writers.column_letters(i) for i in (0, 25, 26, 27, 51, 52, 701, 702)] == \
+        ["A", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]

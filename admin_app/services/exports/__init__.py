@@ -21,7 +21,7 @@ from ...permissions import Mask
 from .. import audit
 from . import writers
 from .render import BATCH, ListQuery, Render, count, label_of, lines, neutralise
-from .specs import SPECS, Column, Kind, Spec, headers
+from .specs import SPECS, Column, Kind, Spec, headers, widths
 from .writers import MIMETYPES, WRITERS, ExportError
 
 __all__ = ["BATCH", "MIMETYPES", "SPECS", "WRITERS", "Column", "Export", "ExportError", "Kind",
@@ -68,7 +68,9 @@ class Export:
 
         data = lines(session, self.spec, self.fmt, self.base, masks=self.masks, tz=self.tz,
                      now=self.started)
-        yield from WRITERS[self.fmt](headers(self.spec), data, on_row=advance)
+        header = headers(self.spec)
+        layout = {"widths": widths(self.spec, header)} if self.fmt == "xlsx" else {}
+        yield from WRITERS[self.fmt](header, data, on_row=advance, **layout)
 
     def finish(self, session: Session, *, actor: User | None = None,
                ip: str | None = None) -> None:

@@ -24,6 +24,7 @@ from ...enums import LabelledEnum, TierCode
 from ...models import Tier
 from ...permissions import Mask
 from .specs import Column, Kind, Spec
+from .writers import STYLE_MONEY
 
 BATCH = 2_000
 ListQuery = Query[Any] | sa.Select[Any]  # a list's own query: filters, search, sort
@@ -170,7 +171,10 @@ class Render:
 
     def number(self, expr: Any, money: bool = False) -> Any:
         value = sql.money_text(expr) if money else self.text(expr)
-        return sa.literal("<c><v>") + value + sa.literal("</v></c>") if self.xlsx else value
+        if not self.xlsx:
+            return value
+        style = f' s="{STYLE_MONEY}"' if money else ""  # money with #,##0.00
+        return sa.literal(f"<c{style}><v>") + value + sa.literal("</v></c>")
 
     def number_cell(self, expr: Any, mask: Mask | None) -> Any:
         money = isinstance(expr.type, sa.Numeric) and not isinstance(expr.type, sa.Integer)

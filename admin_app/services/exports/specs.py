@@ -134,3 +134,18 @@ SPECS = _specs()
 
 def headers(spec: Spec) -> list[str]:
     return [str(COLUMN_LABELS.get(c.key, c.key)) for c in spec.columns]
+
+
+# A spreadsheet column wide enough for a typical value of each kind (in characters).
+KIND_WIDTHS = {Kind.text: 16, Kind.number: 14, Kind.datetime: 17, Kind.date: 11,
+               Kind.bool: 8, Kind.label: 12, Kind.tier: 10}
+
+
+def widths(spec: Spec, header: list[str]) -> list[float]:
+    """Column widths for a sheet: the kind's, or the header's when it is wider (a CJK
+    character is two wide)."""
+    def shown(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    return [float(max(KIND_WIDTHS[c.kind], shown(h) + 2))
+            for c, h in zip(spec.columns, header, strict=True)]

@@ -98,11 +98,12 @@ XLSX_STATIC = {
         '<fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        '</cellStyleXfs><cellXfs count="4">'
+        '</cellStyleXfs><cellXfs count="5">'
         '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
         '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
         '</cellStyles></styleSheet>'),
 }
@@ -123,11 +124,32 @@ def _header_row(header: Sequence[str]) -> str:
     return f"<row>{cells}</row>"
 
 
+# Cell styles (the cellXfs above), as the rendered rows name them.
+STYLE_DATETIME, STYLE_DATE, STYLE_HEADER, STYLE_MONEY = 1, 2, 3, 4
+
+
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _columns(widths: Sequence[float]) -> str:
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
+                   for i, w in enumerate(widths, start=1))
+    return f"<cols>{cols}</cols>" if cols else ""
+
+
 def xlsx_chunks(header: Sequence[str], batches: Iterable[list[str]], *,
-                sheet: str = "Export",
+                sheet: str = "Export", widths: Sequence[float] = (),
                 on_row: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """An .xlsx workbook written as a zip stream: every part is deflated and sent as it is
-    produced; the rows arrive as finished <row> elements with real numbers and dates."""
+    produced; the rows arrive as finished <row> elements with real numbers and dates.
+    The header row is frozen and carries an autofilter over every row written."""
     pipe = _Pipe()
     stream = cast(IO[bytes], pipe)  # write-only and unseekable: zipfile streams to it
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
@@ -140,7 +162,8 @@ def xlsx_chunks(header: Sequence[str], batches: Iterable[list[str]], *,
                 b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
                 b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                b'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>')
+                b'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+                + _columns(widths).encode() + b'<sheetData>')
             part.write(_header_row(header).encode())
             n = 0
             for batch in batches:
@@ -152,7 +175,8 @@ def xlsx_chunks(header: Sequence[str], batches: Iterable[list[str]], *,
                 yield pipe.take()
                 if on_row:
                     on_row(n)
-            part.write(b"</sheetData></worksheet>")
+            last = f"{column_letters(max(len(header), 1) - 1)}{n + 1}"
+            part.write(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'.encode())
     yield pipe.take()
     if on_row:
         on_row(n)
