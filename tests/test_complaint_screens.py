@@ -193,3 +193,16 @@ def test_concurrent_registrations_get_distinct_references(app, as_role, users, c
     with app.app_context():
         references = db.session.scalars(sa.select(Complaint.reference)).all()
     assert sorted(references) == [f"CP-2026-{n:06d}" for n in range(1, 9)]
+
+
+def test_a_critical_complaint_registered_on_screen_is_due_a_day_after_receipt(app, as_role,
+                                                                              client_id):
+    created = as_role("staff").post_form("/admin/complaint/new/", {
+        "client": str(client_id), "channel": "hotline", "category": "service",
+        "severity": "critical", "received_at": "2026-11-20 10:00:00",  # Shanghai time
+        "description": "Transfer failed twice"})
+    assert_redirect(created, to="/admin/complaint/")
+    with app.app_context():
+        row = db.session.scalar(sa.select(Complaint))
+        assert row.status.value == "received"
+        assert row.due_at == datetime(2026, 11, 21, 2, 0, tzinfo=UTC)

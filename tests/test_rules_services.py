@@ -45,12 +45,39 @@ def test_a_new_severity_moves_the_deadline_of_an_assessed_complaint(session, cli
     {"status": "received", "severity": "high"},                          # not assessed yet
     {"status": "investigating", "severity": "high", "due_at": None},     # no deadline set
 ])
-def test_the_deadline_stays_before_assessment(session, client, values):
+def test_a_known_severity_gives_a_deadline_from_receipt(session, client, values):
+    """A critical complaint is overdue a day after it arrived, whether or not anyone has
+    started on it (issue 12): the deadline runs from receipt."""
     row = complaint(session, client, 1, **values)
-    due = row.due_at
     row.severity = "critical"
     complaints.reassess_deadline(session, row)
-    assert row.due_at == due
+    assert row.due_at == RECEIVED + timedelta(days=1)
+
+
+def test_no_severity_no_deadline_and_closed_ones_keep_theirs(session, client):
+    row = complaint(session, client, 1, status="received")
+    complaints.reassess_deadline(session, row)
+    assert row.due_at is None
+    closed = complaint(session, client, 2, status="closed", severity="low",
+                       due_at=RECEIVED + timedelta(days=15), resolution="r", root_cause="c",
+                       closed_at=RECEIVED + timedelta(days=2))
+    closed.severity = "critical"
+    complaints.reassess_deadline(session, closed)
+    assert closed.due_at == RECEIVED + timedelta(days=15)
+
+
+def test_a_reopened_complaint_gets_a_fresh_deadline(session, client):
+    row = complaint(session, client, 1, status="closed", severity="high",
+                    due_at=RECEIVED + timedelta(days=3), resolution="r", root_cause="c",
+                    closed_at=RECEIVED + timedelta(days=2))
+    reopened_at = RECEIVED + timedelta(days=40)
+    complaints.perform(session, row, "reopen", actor=None, note="client called again",
+                       now=reopened_at)
+    assert row.due_at == reopened_at + timedelta(days=3)
+    assert not complaints.is_overdue(row, reopened_at + timedelta(days=1))
+    row.severity = "critical"  # and a new severity moves it from there
+    complaints.reassess_deadline(session, row)
+    assert row.due_at == reopened_at + timedelta(days=1)
 
 
 def test_an_unchanged_severity_keeps_the_deadline(session, client):

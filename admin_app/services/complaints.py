@@ -87,20 +87,31 @@ def service_levels(session: Session) -> dict[Severity, int]:
             for severity, days in DEFAULT_SERVICE_LEVELS.items()}
 
 
-def deadline(session: Session, complaint: Complaint) -> datetime | None:
+def deadline(session: Session, complaint: Complaint,
+             start: datetime | None = None) -> datetime | None:
+    """The severity's service level counted from ``start`` (by default the receipt)."""
     if complaint.severity is None:
         return None
-    return complaint.received_at + timedelta(days=service_levels(session)[complaint.severity])
+    begins = start if start is not None else complaint.received_at
+    return begins + timedelta(days=service_levels(session)[complaint.severity])
 
 
 def reassess_deadline(session: Session, complaint: Complaint) -> None:
-    """After an edit of a complaint already assessed: when its severity changed, its
-    deadline follows the new severity's service level."""
-    if complaint.status == S.received or complaint.severity is None or \
-            complaint.due_at is None:
+    """Before a registration or an edit is saved: an open complaint with a severity has a
+    deadline from the moment it is known, counted from receipt. A change of severity
+    moves the deadline by the difference of the two service levels, so one counted from
+    a reopening keeps that start; a changed receipt time moves it along."""
+    if complaint.status == S.closed or complaint.severity is None:
         return
-    if sa.inspect(complaint).attrs.severity.history.has_changes():
+    state: Any = sa.inspect(complaint)
+    severity = state.attrs.severity.history
+    if complaint.due_at is None or (state.attrs.received_at.history.has_changes()
+                                    and not complaint.reopened_count):
         complaint.due_at = deadline(session, complaint)
+    elif severity.has_changes() and severity.deleted and severity.deleted[0] is not None:
+        levels = service_levels(session)
+        complaint.due_at += timedelta(days=levels[Severity(complaint.severity)]
+                                      - levels[Severity(severity.deleted[0])])
 
 
 # Open and overdue: one rule each, as a SQL criterion (lists, filters, the dashboard) and
@@ -157,7 +168,7 @@ def perform(
 
     details: dict[str, Any] = {}
     if transition.name == "investigate":
-        complaint.due_at = deadline(session, complaint)
+        complaint.due_at = complaint.due_at or deadline(session, complaint)
         details["due_at"] = audit.jsonable(complaint.due_at)
     elif transition.name == "close":
         complaint.closed_at = now
@@ -166,7 +177,9 @@ def perform(
         details["open_hours"] = round((now - complaint.received_at).total_seconds() / 3600, 2)
         details["breached"] = complaint.due_at is not None and now > complaint.due_at
         details["satisfaction"] = satisfaction
-    elif transition.name == "reopen":
+    elif transition.name == "reopen":  # a fresh deadline from the reopening
+        complaint.due_at = deadline(session, complaint, start=now)
+        details["due_at"] = audit.jsonable(complaint.due_at)
         complaint.reopened_count += 1
         complaint.closed_at = None
         complaint.closed_by_id = None

@@ -89,8 +89,7 @@ class ComplaintView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if is_created and not model.reference:
             model.reference = complaints.next_reference(db.session, now=model.received_at)
-        if not is_created:
-            complaints.reassess_deadline(db.session, model)
+        complaints.reassess_deadline(db.session, model)
         super().on_model_change(form, model, is_created)
 
     # --- the workflow -----------------------------------------------------------------
