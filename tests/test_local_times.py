@@ -60,3 +60,33 @@ def test_saving_without_a_change_records_no_change_of_time(app, as_role, assesse
         changes = db.session.scalars(sa.select(AuditEntry.changes).where(
             AuditEntry.entity == "client", AuditEntry.action == "update")).one()
     assert "risk_assessed_at" not in changes
+
+
+def _filter_index(app, view: str, column: str, kind: str) -> int:
+    admin = app.extensions["admin"][0]
+    filters = next(v for v in admin._views if v.endpoint == view)._filters
+    return next(i for i, f in enumerate(filters)
+                if getattr(f.column, "key", None) == column and type(f).__name__ == kind)
+
+
+@pytest.mark.parametrize(("typed", "listed"), [
+    ("2026-12-01 09:00:00", True),   # 01:00 UTC: before the complaint arrived
+    ("2026-12-01 11:00:00", False),  # 03:00 UTC: after it
+])
+def test_a_date_time_filter_value_is_the_users_time(app, as_role, sample, typed, listed):
+    """The complaint arrived at 02:00 UTC, 10:00 in Shanghai: "received after 09:00"
+    includes it and "after 11:00" doesn't, on the list and in its export alike."""
+    index = _filter_index(app, "complaint", "received_at", "LocalDateTimeGreaterFilter")
+    supervisor = as_role("supervisor")
+    query = {f"flt0_{index}": typed}
+    page = supervisor.get("/admin/complaint/", query_string=query).text
+    assert ("CP-2026-000001" in page) is listed
+    exported = supervisor.get("/admin/complaint/export/csv/", query_string=query)
+    assert ("CP-2026-000001" in exported.get_data(as_text=True)) is listed
+
+
+def test_a_between_filter_reads_both_ends_in_the_users_time(app, as_role, sample):
+    index = _filter_index(app, "complaint", "received_at", "LocalDateTimeBetweenFilter")
+    page = as_role("supervisor").get("/admin/complaint/", query_string={
+        f"flt0_{index}": "2026-12-01 09:30:00 to 2026-12-01 10:30:00"}).text
+    assert "CP-2026-000001" in page

@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterConverter
 from flask_babel import lazy_gettext as _l
 
+from ..forms.fields import user_zone
 from ..models import utcnow
 
 
+class LocalTimeFilter:
+    """A date-time filter whose typed value is the user's local time, as every screen
+    shows it; the column holds UTC, so the value is moved to UTC before it is compared."""
+
+    def clean(self, value: Any) -> Any:
+        cleaned = super().clean(value)  # type: ignore[misc]
+        zone = user_zone()
+
+        def utc(moment: datetime) -> datetime:
+            return moment.replace(tzinfo=zone).astimezone(UTC)
+
+        return [utc(m) for m in cleaned] if isinstance(cleaned, list) else utc(cleaned)
+
+
+_LOCAL_FILTERS: dict[type, type] = {}
+
+
+def _in_local_time(flt: Any) -> Any:
+    cls = type(flt)
+    if cls not in _LOCAL_FILTERS:
+        _LOCAL_FILTERS[cls] = type(f"Local{cls.__name__}", (LocalTimeFilter, cls), {})
+    flt.__class__ = _LOCAL_FILTERS[cls]
+    return flt
+
+
 class AppFilterConverter(FilterConverter):
-    """Filters on enums offer translated labels; UTC time stamps filter like datetimes."""
+    """Filters on enums offer translated labels; UTC time stamps filter like datetimes,
+    in the user's local time."""
 
     def convert(self, type_name: str, column: Any, name: str, **kwargs: Any) -> Any:
         if type_name.lower() == "utcdatetime":
-            type_name = "datetime"
+            found = super().convert("datetime", column, name, **kwargs)
+            return [_in_local_time(flt) for flt in found] if found else found
         if type_name.lower() == "enum" and getattr(column.type, "enum_class", None):
             if not kwargs.get("options"):
                 kwargs["options"] = [(m.value, m.label) for m in column.type.enum_class]
