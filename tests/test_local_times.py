@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import AuditEntry, Client, User
+from admin_app.models import AuditEntry, Client, Complaint, User
+from admin_app.services import complaints
 
 from .conftest import form_values
 
@@ -90,3 +91,14 @@ def test_a_between_filter_reads_both_ends_in_the_users_time(app, as_role, sample
     page = as_role("supervisor").get("/admin/complaint/", query_string={
         f"flt0_{index}": "2026-12-01 09:30:00 to 2026-12-01 10:30:00"}).text
     assert "CP-2026-000001" in page
+
+
+def test_the_complaint_timeline_is_in_the_users_time(app, as_role, sample):
+    with app.app_context():
+        row = db.session.get(Complaint, sample["complaint"])
+        complaints.perform(db.session, row, "assess", actor=None,
+                           now=datetime(2026, 12, 1, 3, 30, tzinfo=UTC))
+        db.session.commit()
+    page = as_role("staff").get(f"/admin/complaint/details/?id={sample['complaint']}").text
+    timeline = page[page.index('id="complaint-timeline"'):]
+    assert "2026-12-01 11:30" in timeline  # 03:30 UTC, in Shanghai
