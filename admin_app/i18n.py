@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
+import flask_babel
 import pytz
 from babel import support
 from flask import Flask, has_request_context, request, session
@@ -94,16 +95,23 @@ def _wtforms_catalogue(name: str) -> support.NullTranslations:
 
 
 class WTFormsTranslations:
-    """WTForms' built-in messages in the interface language (a form's ``Meta`` uses it)."""
+    """WTForms' built-in messages in the interface language (a form's ``Meta`` uses it).
+
+    Our own catalogue comes first: where it has the same message ("This field is
+    required."), its wording follows the glossary (docs/glossary.md) and WTForms' does not."""
 
     def _catalogue(self) -> support.NullTranslations:
         locale = str(get_locale() or "en")
         return _wtforms_catalogue(WTFORMS_CATALOGUES.get(locale, locale))
 
     def gettext(self, string: str) -> str:
-        return self._catalogue().ugettext(string)
+        ours = flask_babel.get_translations().ugettext(string)
+        return ours if ours != string else self._catalogue().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        ours = flask_babel.get_translations().ungettext(singular, plural, n)
+        if ours != (singular if n == 1 else plural):
+            return ours
         return self._catalogue().ungettext(singular, plural, n)
 
 

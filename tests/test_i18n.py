@@ -114,6 +114,11 @@ def flask_admin_text(lang: str, msgid: str) -> str:
 
 
 def wtforms_text(lang: str, msgid: str) -> str:
+    """WTForms' message as shown: our catalogue's wording where it has one, else WTForms'."""
+    if lang != "en":
+        ours = load_po(LANGUAGES[lang]).get(msgid)
+        if ours is not None and ours.string:
+            return ours.string
     catalogue = WTFORMS_CATALOGUE[lang]
     return Translations.load(messages_path(), [catalogue], "wtforms").gettext(msgid)
 
