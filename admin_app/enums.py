@@ -180,7 +180,7 @@ class Resource(StrEnum):
 
 
 class Capability(StrEnum):
-    """What a role may do to a resource (DESIGN.md §2)."""
+    """What a role may do to a resource: the columns of ``permissions.MATRIX``."""
 
     view = "view"
     create = "create"

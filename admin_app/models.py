@@ -1,4 +1,5 @@
-"""The domain model (DESIGN.md §4): tables, columns and the constraints that guard them.
+"""The domain model: tables, columns and the constraints that guard them. Table and column
+names are part of the interface (reports and operators query them): rename with care.
 
 Constraints live here so that every write path -- screens, CLI, bulk SQL -- is held to
 the same rules; form validation is the friendly first line, the database the last.

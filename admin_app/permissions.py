@@ -1,4 +1,5 @@
-"""The permission matrix (DESIGN.md §2) as data, and the functions that read it.
+"""The permission matrix (one role per user: staff, supervisor, admin) as data, and the
+functions that read it. docs/roles.md lists it cell for cell (tests/test_docs.py checks).
 
 Every screen, action, export and lookup asks ``can(role, resource, capability)``;
 change a cell here and the behaviour changes everywhere. Anything not named is refused.
@@ -92,7 +93,7 @@ class FieldRule:
     on_create: bool = True
 
 
-# resource -> {column: rule}, by the columns' names in the data dictionary (DESIGN.md §4).
+# resource -> {column: rule}, by the models' column names (tier_id, not the form's tier).
 FIELD_RULES: dict[str, dict[str, FieldRule]] = {
     R.client: {
         "tier_id": FieldRule(C.change_tier),

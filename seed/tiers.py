@@ -1,4 +1,4 @@
-"""The default tier thresholds of DESIGN.md §1, created when missing."""
+"""The default tiers and complaint service levels, created when missing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ DEFAULT_TIERS = (
 
 
 def ensure_default_service_levels(session: Session) -> int:
-    """Complaint deadlines per severity (DESIGN.md: critical 1 day, high 3, medium 7, low 15)."""
+    """Complaint deadlines per severity (critical 1 day, high 3, medium 7, low 15)."""
     existing = set(session.scalars(sa.select(ServiceLevel.severity)))
     missing = [s for s in DEFAULT_SERVICE_LEVELS if s not in existing]
     session.add_all(ServiceLevel(severity=s, days=DEFAULT_SERVICE_LEVELS[s]) for s in missing)

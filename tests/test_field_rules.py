@@ -1,4 +1,4 @@
-"""Field rules (DESIGN.md §2): a field a role may see but not change is read-only on its
+"""Field rules: a field a role may see but not change is read-only on its
 form, and a crafted POST that sends it changes nothing. Staff can't reassign a complaint
 once registered, nor set a client's tier or tier lock; supervisors can do both."""
 

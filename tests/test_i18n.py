@@ -38,7 +38,7 @@ WTFORMS_CATALOGUE = {"en": "en", "zh_Hans": "zh", "zh_Hant": "zh_TW"}
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}  # as in the Makefile
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]|\{[^{}]*\}")
 
-# Words the screens must show; the tier and client-type terms are DESIGN.md's.
+# Words the screens must show; the tier and client-type terms are the firm's own.
 LOGIN_WORDS = {
     "en": ("Log in", "User name", "Password", "ClientCare Admin"),
     "zh_Hans": ("登录", "用户名", "密码", "客户维护管理系统"),
@@ -49,7 +49,7 @@ CLIENT_LIST_WORDS = {
     "zh_Hans": ("编号", "名称", "类型", "等级", "状态", "下次回访日期", "个人", "黄金级"),
     "zh_Hant": ("編號", "名稱", "類型", "等級", "狀態", "下次回訪日期", "個人", "黃金級"),
 }
-# DESIGN.md's terms, looked up in the catalogues rather than on a screen.
+# The firm's terms (the glossary's), looked up in the catalogues rather than on a screen.
 DOMAIN_TERMS = {
     "zh_Hans_CN": {"Diamond": "钻石级", "Platinum": "白金级", "Gold": "黄金级",
                    "Standard": "普通级", "Individual": "个人", "Enterprise": "企业",
@@ -174,7 +174,7 @@ def test_domain_terms_follow_the_design(locale):
     wrong = {msgid: (catalogue_text(locale, msgid), term)
              for msgid, term in DOMAIN_TERMS[locale].items()
              if catalogue_text(locale, msgid) != term}
-    assert not wrong, f"{locale}: (ours, DESIGN.md's) {wrong}"
+    assert not wrong, f"{locale}: (ours, the firm's) {wrong}"
 
 
 def test_every_source_string_is_in_the_catalogues():

@@ -1,4 +1,4 @@
-"""The database itself refuses bad rows (DESIGN.md §4), on SQLite and on PostgreSQL.
+"""The database itself refuses bad rows, on SQLite and on PostgreSQL.
 
 Every refusal is checked by the constraint it names, so a test cannot pass because some
 other rule happened to fire first. Bad rows are written with Core inserts/updates (the

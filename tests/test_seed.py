@@ -51,7 +51,7 @@ DUE_DAYS = {"critical": 1, "high": 3, "medium": 7, "low": 15}
 
 
 def expected_tier(tiers: list[Tier], client: Client) -> int | None:
-    """DESIGN.md §1: the highest-ranked tier whose thresholds are all met."""
+    """The tier rule: the highest-ranked tier whose thresholds are all met."""
     for tier in sorted(tiers, key=lambda t: t.rank):
         if (client.assets >= tier.min_assets
                 and client.annual_contribution >= tier.min_annual_contribution

@@ -1,10 +1,10 @@
-"""Complaint handling (DESIGN.md §1 "Complaints"): the workflow as a table of transitions
-and one function that performs them, service-level deadlines, reference numbers, bulk
-transitions with a per-complaint report, and the analysis figures.
+"""Complaint handling: the workflow as a table of transitions and one function that
+performs them, service-level deadlines, reference numbers, bulk transitions with a
+per-complaint report, and the analysis figures.
 
 received → assessing → investigating → resolving → closed, and closed → investigating
 again (reopen). Each transition names what the target state needs and the capability
-(DESIGN.md §2) that may perform it.
+(a column of the permission matrix in ``permissions.py``) that may perform it.
 """
 
 from __future__ import annotations

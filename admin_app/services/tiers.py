@@ -1,4 +1,4 @@
-"""Tier evaluation (DESIGN.md §1 "Tiers"): one pure rule and a set-based recalculation.
+"""Tier evaluation: one pure rule and a set-based recalculation.
 
 The rule: a client belongs to the highest-ranked tier whose thresholds it meets on every
 measure; the lowest tier has zero thresholds and catches everyone. ``evaluate`` states it

@@ -28,7 +28,7 @@ class Requirement:
     capability: Capability
     form_values: Mapping[str, Mapping[str, Capability]] = field(default_factory=dict)
     # A request over the whole list (no search, no filter) also needs this: "all clients
-    # matching the filter" with no filter is "all clients" (DESIGN.md §2).
+    # matching the filter" with no filter is "all clients", and needs that capability.
     unfiltered: Capability | None = None
 
     def capabilities(self, form: Mapping[str, str]) -> list[Capability]:

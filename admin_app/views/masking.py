@@ -1,4 +1,4 @@
-"""Personal data shown masked to roles without ``see_pii`` (DESIGN.md §2): on lists,
+"""Personal data shown masked to roles without ``see_pii`` (staff, by default): on lists,
 details pages and forms, never searchable, and never written back from a form."""
 
 from __future__ import annotations
