@@ -14,18 +14,7 @@ from admin_app.services.exports import SPECS, Kind
 from admin_app.services.exports.render import identifier_field, number_like
 
 from . import factories
-
-HYPERLINK = '=HYPERLINK("http://evil.example","x")'
-
-# code, name, phone, ID number: what a spreadsheet would spoil or run, one edge per row.
-CLIENTS = [
-    ("000123", "王小明", "13812345678", "330106199104122063"),  # leading zeros; 18 digits
-    ("C0002", "李娜", "+86 138 0013 8000", "33010619910412206X"),  # +86; X: text anyway
-    ("C0003", HYPERLINK, "021-12345678", "110105491231002"),  # a formula name; 15 digits
-    ("C0004", "欧阳娜娜", "+8613800138000", "=1+1"),  # a formula typed as an ID number
-    ("C0005", "陈", "0571 8888 8888", "-1+2"),  # digits and signs: still only text
-    ("C0006", "赵丽华", '138"0013', "@SUM(1)"),  # a quote can't end the ="…" string
-]
+from .spreadsheets import CLIENTS, HYPERLINK
 
 # What each field holds once a CSV reader has unquoted it.
 EXPECTED_CSV = [
