@@ -24,7 +24,7 @@ from admin_app.extensions import db
 from admin_app.services import accounts
 from seed.tiers import ensure_default_tiers
 
-from . import factories
+from . import factories, spreadsheets
 from .factories import PASSWORD
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -260,6 +260,13 @@ def form_values(html: str) -> dict[str, str]:
     parser.feed(html)
     parser.values.pop("csrf_token", None)
     return parser.values
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory) -> spreadsheets.LibreOffice:
+    """Headless LibreOffice Calc (tests/spreadsheets.py); skipped when not installed,
+    failed when CLIENTCARE_REQUIRE_SPREADSHEET is set."""
+    return spreadsheets.libreoffice(tmp_path_factory)
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """How a cell becomes text: each row rendered by the database as a finished CSV line or
 XLSX ``<row>``, read from a streaming cursor.
 
-Masking and formula-neutralising are computed in SQL exactly as ``permissions.Mask`` and
-``neutralise`` do in Python (a property test holds them together); engine differences are
-the constructs of ``admin_app.sql``.
+Masking, formula-neutralising and the text form of identifiers are computed in SQL exactly
+as ``permissions.Mask``, ``neutralise`` and ``identifier_field`` do in Python (property tests
+hold them together); engine differences are the constructs of ``admin_app.sql``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from .writers import STYLE_MONEY
 BATCH = 2_000
 ListQuery = Query[Any] | sa.Select[Any]  # a list's own query: filters, search, sort
 FORMULA_START = tuple("=+-@\t\r＝＋－＠")
+# An identifier (ID number, phone, code) made only of these characters is one a spreadsheet
+# would read as a number from a CSV: "330106199104122063" becomes 330106199104121984 (15
+# significant digits), "0012" becomes 12. ``Render.identifier`` keeps it text.
+NUMBER_LIKE = "0123456789 +-"
 
 
 def base_statement(spec: Spec, base: ListQuery | None = None) -> sa.Select[Any]:
@@ -62,6 +66,17 @@ def _with_columns(spec: Spec, select: sa.Select[Any], columns: Sequence[Any]) ->
 def neutralise(text: str) -> str:
     """A leading ' keeps a spreadsheet from reading the cell as a formula."""
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def number_like(text: str) -> bool:
+    """Made only of ``NUMBER_LIKE`` characters (and not empty)."""
+    return text != "" and not text.lstrip(NUMBER_LIKE)
+
+
+def identifier_field(text: str) -> str:
+    """An identifier's CSV field, unquoted (``Render.identifier`` computes it in SQL): a
+    number-like value as the text formula ``="…"``, anything else neutralised as text."""
+    return f'="{text}"' if number_like(text) else neutralise(text)
 
 
 def label_of(value: Any) -> str:
@@ -108,6 +123,12 @@ _SQL_MASKS: dict[Mask, Callable[[Any], Any]] = {
     Mask.middle: _mask_middle_sql,
     Mask.email: _mask_email_sql,
 }
+
+
+def number_like_sql(expr: Any) -> Any:
+    """``number_like(value)`` computed by the database (ltrim(text, characters) is the same
+    function on SQLite and PostgreSQL)."""
+    return sa.and_(expr != "", text_func.ltrim(expr, NUMBER_LIKE) == "")
 
 
 def neutralised_sql(expr: Any) -> Any:
@@ -163,11 +184,46 @@ class Render:
 
     # -- one method per kind; those marked "finished" handle a missing value themselves ----
 
-    def text_cell(self, expr: Any, mask: Mask | None) -> Any:
+    def shown(self, expr: Any, mask: Mask | None) -> Any:
+        """The value as text, masked where the role must not see it."""
         value = expr if isinstance(expr.type, sa.String) else self.text(expr)
-        if mask is not None:
-            value = mask_sql(mask, value)
-        return self.quoted(neutralised_sql(value))
+        return value if mask is None else mask_sql(mask, value)
+
+    def text_cell(self, expr: Any, mask: Mask | None) -> Any:
+        return self.quoted(neutralised_sql(self.shown(expr, mask)))
+
+    def identifier(self, expr: Any, mask: Mask | None) -> Any:
+        """An ID number, phone or code: a text cell, also when it looks like a number.
+
+        XLSX says so itself: an inline string is never a number nor a formula, so there a
+        number-like value goes out as it is (a phone "+86 …" without an apostrophe).
+
+        A CSV has no types: Excel and LibreOffice read a field of digits as a number,
+        quoted or not, and keep 15 significant digits (Microsoft KB 269370; LibreOffice:
+        tests/test_spreadsheet_roundtrip.py). So a number-like value goes out as
+        ``="330106199104122063"``, a formula whose result is that text: the form known to
+        make Excel keep a code from a CSV as text, and LibreOffice, which evaluates CSV
+        formulas too, shows the same text. It is written only around values made of
+        digits, spaces, "+" and "-" (``NUMBER_LIKE``; an ID ending in X is text to both
+        already): no quote can end the string early, so whatever was typed, the formula is
+        a constant with no function, reference or link in it. Every other value of the
+        column is neutralised like free text. The field stays quoted, its quotes doubled,
+        as RFC 4180 asks; both spreadsheets unquote it before they read the formula.
+
+        Rejected after trying them in LibreOffice: a leading tab or other control character
+        stays in the cell (a lookup or a copy of the ID carries it along), and a leading tab
+        is itself one of the formula characters we neutralise; a leading ' is shown as part
+        of the value (it means "text" only when typed). The cost of ``="…"``: a program
+        that reads the CSV as data sees the formula; the XLSX is exact for that.
+        """
+        value = self.shown(expr, mask)
+        if self.xlsx:
+            plain = sa.literal('<c t="inlineStr"><is><t xml:space="preserve">') + value + \
+                sa.literal("</t></is></c>")
+        else:
+            plain = sa.literal('"=""') + value + sa.literal('"""')
+        return sa.case((number_like_sql(value), plain),
+                       else_=self.quoted(neutralised_sql(value)))
 
     def number(self, expr: Any, money: bool = False) -> Any:
         value = sql.money_text(expr) if money else self.text(expr)
@@ -204,8 +260,9 @@ class Render:
                              {m.value: self.label(m) for m in expr.type.enum_class})
 
     CELLS: ClassVar[dict[Kind, Callable[..., Any]]] = {
-        Kind.text: text_cell, Kind.number: number_cell, Kind.datetime: moment,
-        Kind.date: day, Kind.bool: yes_no, Kind.tier: tier, Kind.label: enum_label,
+        Kind.text: text_cell, Kind.identifier: identifier, Kind.number: number_cell,
+        Kind.datetime: moment, Kind.date: day, Kind.bool: yes_no, Kind.tier: tier,
+        Kind.label: enum_label,
     }
     FINISHED = frozenset({Kind.bool, Kind.tier, Kind.label})
 

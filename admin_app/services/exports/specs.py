@@ -18,6 +18,9 @@ class Kind(StrEnum):
     """How a column's value becomes a cell (``render.Render.CELLS`` has one per kind)."""
 
     text = "text"  # free text: masked where the role must not see it, neutralised
+    # An ID, phone number or code: text like ``text``, however much it looks like a number
+    # (``render.Render.identifier``: a spreadsheet must not drop its leading zeros or digits).
+    identifier = "identifier"
     number = "number"  # a number cell (money keeps two decimals)
     datetime = "datetime"  # a UTC time stamp, shown in the user's zone
     date = "date"
@@ -55,15 +58,16 @@ def _specs() -> dict[str, Spec]:
     person = sa.func.coalesce
     return {
         "clients": Spec("clients", Client, (
-            Column("code", Client.code), Column("name", Client.name),
+            Column("code", Client.code, Kind.identifier), Column("name", Client.name),
             Column("kind", Client.kind, Kind.label),
             Column("status", Client.status, Kind.label),
             Column("tier", Client.tier_id, Kind.tier),
             Column("tier_locked", Client.tier_locked, Kind.bool),
             Column("gender", Client.gender, Kind.label),
             Column("birth_date", Client.birth_date, Kind.date),
-            Column("phone", Client.phone), Column("email", Client.email),
-            Column("id_number", Client.id_number), Column("address", Client.address),
+            Column("phone", Client.phone, Kind.identifier), Column("email", Client.email),
+            Column("id_number", Client.id_number, Kind.identifier),
+            Column("address", Client.address),
             Column("occupation", Client.occupation),
             Column("risk_profile", Client.risk_profile, Kind.label),
             Column("assets", Client.assets, Kind.number),
@@ -75,8 +79,8 @@ def _specs() -> dict[str, Spec]:
             Column("created_at", Client.created_at, Kind.datetime),
         ), ((advisor, Client.advisor_id == advisor.id),)),
         "visits": Spec("visits", Visit, (
-            Column("client.code", client.code), Column("client", client.name),
-            Column("channel", Visit.channel, Kind.label),
+            Column("client.code", client.code, Kind.identifier),
+            Column("client", client.name), Column("channel", Visit.channel, Kind.label),
             Column("purpose", Visit.purpose, Kind.label),
             Column("status", Visit.status, Kind.label),
             Column("scheduled_for", Visit.scheduled_for, Kind.datetime),
@@ -93,7 +97,8 @@ def _specs() -> dict[str, Spec]:
             Column("capacity", Event.capacity, Kind.number),
             Column("budget", Event.budget, Kind.number),
             Column("organizer", person(organizer.full_name, organizer.username)),
-            Column("client.code", attendee.code), Column("client", attendee.name),
+            Column("client.code", attendee.code, Kind.identifier),
+            Column("client", attendee.name),
             Column("attendance.status", attendance.status, Kind.label),
             Column("feedback_score", attendance.feedback_score, Kind.number),
             Column("feedback_text", attendance.feedback_text),
@@ -101,7 +106,8 @@ def _specs() -> dict[str, Spec]:
             (attendance, attendance.event_id == Event.id),
             (attendee, attendance.client_id == attendee.id)), joins_add_rows=True),
         "complaints": Spec("complaints", Complaint, (
-            Column("reference", Complaint.reference), Column("client.code", client.code),
+            Column("reference", Complaint.reference, Kind.identifier),
+            Column("client.code", client.code, Kind.identifier),
             Column("client", client.name), Column("channel", Complaint.channel, Kind.label),
             Column("received_at", Complaint.received_at, Kind.datetime),
             Column("category", Complaint.category, Kind.label),
@@ -137,8 +143,8 @@ def headers(spec: Spec) -> list[str]:
 
 
 # A spreadsheet column wide enough for a typical value of each kind (in characters).
-KIND_WIDTHS = {Kind.text: 16, Kind.number: 14, Kind.datetime: 17, Kind.date: 11,
-               Kind.bool: 8, Kind.label: 12, Kind.tier: 10}
+KIND_WIDTHS = {Kind.text: 16, Kind.identifier: 20, Kind.number: 14, Kind.datetime: 17,
+               Kind.date: 11, Kind.bool: 8, Kind.label: 12, Kind.tier: 10}
 
 
 def widths(spec: Spec, header: list[str]) -> list[float]:
