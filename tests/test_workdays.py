@@ -246,24 +246,6 @@ def test_a_reopening_counts_working_days_from_the_reopening(session):
     assert row.due_at == local(2026, 10, 8, 16, 0)
 
 
-def test_migration_keeps_existing_levels_on_calendar_days(tmp_path):
-    """Rows written before the setting existed count calendar days after the upgrade."""
-    from flask_migrate import upgrade
-
-    app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
-    with app.app_context():
-        upgrade(revision="0004")
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO service_level (severity, days, updated_at) "
-                                 "VALUES ('high', 5, '2026-11-01 00:00:00')"))
-        upgrade()
-        with db.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT severity, days, counted_in FROM service_level")
-                                ).all() == [("high", 5, "calendar")]
-        db.engine.dispose()
-
-
 # --- screens --------------------------------------------------------------------------
 
 
