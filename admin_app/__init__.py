@@ -40,9 +40,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.session_interface = auth.SecureWhenHttpsSession()
     build_admin(app)
     cli.init_app(app)
+    warn_of_holiday_calendar(app)
 
     @app.route("/")
     def home():
         return redirect(url_for("admin.index"))
 
     return app
+
+
+def warn_of_holiday_calendar(app: Flask) -> None:
+    """Log at start-up when the holiday calendar behind working-day deadlines ends soon or
+    has ended (admins also see it on the dashboard)."""
+    from .services import workdays
+
+    with app.app_context():
+        status = workdays.coverage_status(
+            workdays.today(), warn_within=int(app.config["HOLIDAY_CALENDAR_WARNING_DAYS"]))
+        if status.warn:
+            app.logger.warning("%s", status.message())

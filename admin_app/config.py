@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     # How long a write waits for another's lock (a tier recalculation, say) before it is
     # refused with a message: SQLite's busy timeout, PostgreSQL's lock_timeout.
     "LOCK_TIMEOUT_MS": 5000,
+    # Admins are warned this many days before the holiday calendar of the chinesecalendar
+    # package (working-day deadlines) runs out, and after (services/workdays.py).
+    "HOLIDAY_CALENDAR_WARNING_DAYS": 60,
 }
 
 ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV",

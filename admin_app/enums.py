@@ -164,6 +164,13 @@ class ComplaintStatus(LabelledEnum):
     closed = "closed", _l("Closed")
 
 
+class DayCount(LabelledEnum):
+    """How a service level's days are counted: every day, or working days on the mainland
+    calendar (public holidays skipped, make-up working days counted)."""
+
+    calendar = "calendar", _l("Calendar days")
+    working = "working", _l("Working days")
+
 
 class Resource(StrEnum):
     """What the permission matrix grants on: one per screen, plus the dashboard."""

@@ -26,6 +26,7 @@ from .enums import (
     ComplaintCategory,
     ComplaintChannel,
     ComplaintStatus,
+    DayCount,
     EventKind,
     EventStatus,
     Gender,
@@ -386,7 +387,8 @@ class Complaint(Model):
 
 
 class ServiceLevel(Model):
-    """How many days a complaint of each severity may stay open (admins configure it)."""
+    """How many days a complaint of each severity may stay open, counted as calendar or as
+    working days (admins configure both)."""
 
     __tablename__ = "service_level"
     __table_args__ = (sa.CheckConstraint("days BETWEEN 1 AND 365", name="days_range"),)
@@ -394,6 +396,10 @@ class ServiceLevel(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     severity: Mapped[Severity] = mapped_column(enum_type(Severity, "severity"), unique=True)
     days: Mapped[int] = mapped_column()
+    counted_in: Mapped[DayCount] = mapped_column(
+        enum_type(DayCount, "day_count"), default=DayCount.calendar,
+        server_default=DayCount.calendar.value,
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __str__(self) -> str:

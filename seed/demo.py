@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -164,8 +164,8 @@ class _Demo:
                            for year in range(now.year - 3, now.year + 1)}
         self.first_references = dict(self.references)
         # Deadlines follow the configured service levels, as the complaint screens do.
-        self.severity_days = {str(severity): days for severity, days
-                              in complaints.service_levels(session).items()}
+        self.levels = {str(severity): level for severity, level
+                       in complaints.service_levels(session).items()}
 
     # tiers ------------------------------------------------------------------------------
 
@@ -560,13 +560,14 @@ class _Demo:
             row["severity"] = severity
             row["department"] = pick(rng, N.DEPARTMENTS)
             row["assignee_id"] = pick(rng, self.workers) if self.workers else None
-            row["due_at"] = received + timedelta(days=self.severity_days[severity])
+            row["due_at"] = self.levels[severity].due(
+                received.replace(tzinfo=UTC)).replace(tzinfo=None)
         if stage >= 2:
             row["findings"] = pick(rng, N.COMPLAINT_FINDINGS[category])
         if stage >= 3:
             row["resolution"] = pick(rng, N.COMPLAINT_RESOLUTIONS[category])
         if status == "closed":
-            days = self.severity_days[row["severity"]]
+            days = self.levels[row["severity"]].days
             took = timedelta(seconds=int(rng.uniform(2, 31.2 * days) * 3600))
             row["closed_at"] = min(received + took, now)
             row["root_cause"] = pick(rng, N.ROOT_CAUSES[category])

@@ -44,3 +44,19 @@ def test_migrations_match_models_and_downgrade(empty_database_url):
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
         db.engine.dispose()
+
+
+def test_existing_service_levels_keep_counting_calendar_days(empty_database_url):
+    """Rows written before 0005 (how days are counted) count calendar days after it."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO service_level (severity, days, updated_at) "
+                                 "VALUES ('high', 5, '2026-11-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT severity, days, counted_in FROM service_level")
+                                ).all() == [("high", 5, "calendar")]
+        db.engine.dispose()

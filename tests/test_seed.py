@@ -36,7 +36,7 @@ from admin_app.models import (
     TierChange,
     Visit,
 )
-from admin_app.services import complaints
+from admin_app.services import complaints, workdays
 from admin_app.services.identity import is_valid_id_number
 from seed import demo, fake
 
@@ -304,11 +304,19 @@ def test_complaint_counters_move_past_seeded_references(session):
 def test_configured_service_levels_set_deadlines(session):
     days = {"critical": 2, "high": 4, "medium": 10, "low": 20}
     session.execute(sa.delete(ServiceLevel))
-    session.add_all(ServiceLevel(severity=k, days=v) for k, v in days.items())
+    session.add_all(ServiceLevel(severity=k, days=v, counted_in="working" if k == "low"
+                                 else "calendar") for k, v in days.items())
     session.commit()
     demo.generate(session, clients=300, random_seed=42, now=NOW)
+    seen = set()
     for c in session.scalars(sa.select(Complaint).where(Complaint.severity.is_not(None))):
-        assert c.due_at == c.received_at + timedelta(days=days[c.severity.value])
+        seen.add(c.severity.value)
+        if c.severity.value == "low":  # in working days, as the complaint screens count
+            assert c.due_at == workdays.add_working_days(c.received_at, 20)
+            assert c.due_at > c.received_at + timedelta(days=20 + 7)  # 4 weekends at least
+        else:
+            assert c.due_at == c.received_at + timedelta(days=days[c.severity.value])
+    assert "low" in seen
 
 
 def test_codes_typed_by_hand_are_not_reused(session):

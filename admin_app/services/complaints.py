@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sql
-from ..enums import Capability, ComplaintStatus, Severity
+from ..enums import Capability, ComplaintStatus, DayCount, Severity
 from ..models import AuditEntry, Complaint, ReferenceCounter, ServiceLevel, User, utcnow
-from . import audit
+from . import audit, workdays
 
 S = ComplaintStatus
 DEFAULT_SERVICE_LEVELS = {Severity.critical: 1, Severity.high: 3, Severity.medium: 7,
@@ -79,11 +79,28 @@ def missing(complaint: Complaint, transition: Transition) -> list[str]:
             (isinstance(getattr(complaint, name), str) and not getattr(complaint, name).strip())]
 
 
-def service_levels(session: Session) -> dict[Severity, int]:
-    stored: dict[Severity, int] = {
-        severity: days for severity, days in
-        session.execute(sa.select(ServiceLevel.severity, ServiceLevel.days))}
-    return {severity: stored.get(severity, days)
+@dataclass(frozen=True)
+class Level:
+    """A severity's service level: ``days`` to resolve, counted as ``counted_in``."""
+
+    days: int
+    counted_in: DayCount = DayCount.calendar
+
+    def due(self, start: datetime, zone: tzinfo | None = None) -> datetime:
+        """The deadline of a complaint whose clock starts at ``start``: ``days`` times 24
+        hours later, or ``days`` working days later (``workdays.add_working_days``; dates
+        in ``zone``, by default the firm's)."""
+        if self.counted_in == DayCount.working:
+            return workdays.add_working_days(start, self.days, zone)
+        return start + timedelta(days=self.days)
+
+
+def service_levels(session: Session) -> dict[Severity, Level]:
+    """Each severity's level as configured; calendar-day defaults for one not stored."""
+    stored = {severity: Level(days, DayCount(counted_in)) for severity, days, counted_in in
+              session.execute(sa.select(ServiceLevel.severity, ServiceLevel.days,
+                                        ServiceLevel.counted_in))}
+    return {severity: stored.get(severity, Level(days))
             for severity, days in DEFAULT_SERVICE_LEVELS.items()}
 
 
@@ -93,14 +110,24 @@ def deadline(session: Session, complaint: Complaint,
     if complaint.severity is None:
         return None
     begins = start if start is not None else complaint.received_at
-    return begins + timedelta(days=service_levels(session)[complaint.severity])
+    return service_levels(session)[Severity(complaint.severity)].due(begins)
+
+
+def counted_from(session: Session, complaint: Complaint) -> datetime:
+    """Where the complaint's deadline runs from: its receipt, or its last reopening (the
+    reopen step in its timeline; the receipt when none was recorded)."""
+    if complaint.reopened_count:
+        for entry in reversed(timeline(session, complaint)):
+            if (entry.changes or {}).get("step") == "reopen":
+                return entry.at
+    return complaint.received_at
 
 
 def reassess_deadline(session: Session, complaint: Complaint) -> None:
     """Before a registration or an edit is saved: an open complaint with a severity has a
     deadline from the moment it is known, counted from receipt. A change of severity
-    moves the deadline by the difference of the two service levels, so one counted from
-    a reopening keeps that start; a changed receipt time moves it along."""
+    counts the new level again from the same start (a reopened complaint's from its
+    reopening); a changed receipt time moves it along."""
     if complaint.status == S.closed or complaint.severity is None:
         return
     state: Any = sa.inspect(complaint)
@@ -109,9 +136,8 @@ def reassess_deadline(session: Session, complaint: Complaint) -> None:
                                     and not complaint.reopened_count):
         complaint.due_at = deadline(session, complaint)
     elif severity.has_changes() and severity.deleted and severity.deleted[0] is not None:
-        levels = service_levels(session)
-        complaint.due_at += timedelta(days=levels[Severity(complaint.severity)]
-                                      - levels[Severity(severity.deleted[0])])
+        complaint.due_at = deadline(session, complaint,
+                                    start=counted_from(session, complaint))
 
 
 # Open and overdue: one rule each, as a SQL criterion (lists, filters, the dashboard) and

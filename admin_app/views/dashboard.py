@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_admin import AdminIndexView, expose
 
 from ..enums import Capability, Resource
 from ..extensions import db
+from ..permissions import can
+from ..services import workdays
 from ..services.dashboard import summary
+from .access import role_of_current_user
 from .actions import requires
 from .base import SecureMixin
 from .links import list_url
@@ -27,4 +31,14 @@ class DashboardView(SecureMixin, AdminIndexView):
             "open_complaints": list_url("complaint"),
             "overdue_complaints": list_url("complaint", filters={"overdue": "1"}),
         }
-        return self.render("admin/dashboard.html", summary=summary(db.session), links=links)
+        return self.render("admin/dashboard.html", summary=summary(db.session), links=links,
+                           calendar_warning=calendar_warning())
+
+
+def calendar_warning() -> Any:
+    """The holiday calendar's warning, for those who set service levels (admins)."""
+    if not can(role_of_current_user(), Resource.service_level, Capability.edit):
+        return None
+    return workdays.coverage_status(
+        workdays.today(), warn_within=int(current_app.config["HOLIDAY_CALENDAR_WARNING_DAYS"])
+    ).message()
