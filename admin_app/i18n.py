@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 import flask_babel
 import pytz
-from babel import support
+from babel import Locale, support
+from babel.dates import get_day_names, get_month_names
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
@@ -123,9 +126,39 @@ def current_language_code() -> str:
     return next(code for code, name in LANGUAGES.items() if name == locale)
 
 
+# The day a week starts on (babel counts 0 = Monday ... 6 = Sunday), by language: Monday in
+# Chinese, as calendars in mainland China print it; Sunday in English, as US calendars do.
+# CLDR alone would start Taiwan's weeks on Sunday and bare English ones on Monday.
+FIRST_WEEKDAY = {"zh": 0, "en": 6}
+
+
+def date_picker_locale() -> dict[str, Any]:
+    """What the date pickers (static/js/pickers.js) need in the interface language: babel's
+    month and day names, the first day of the week, whether the year is written first
+    ("2026年1月") and the button labels from our catalogue."""
+    locale = get_locale() or Locale("en")
+    days = get_day_names("narrow", locale=locale)
+    if len(set(days.values())) < 7:  # English narrow names repeat (S M T W T F S)
+        days = get_day_names("short", locale=locale)
+    months = get_month_names("abbreviated", locale=locale)
+    first = FIRST_WEEKDAY.get(locale.language, locale.first_week_day)
+    return {
+        # The picker counts days from Sunday (0), babel from Monday (0).
+        "daysOfWeek": [days[6], *(days[day] for day in range(6))],
+        "monthNames": [months[month] for month in range(1, 13)],
+        "firstDay": (first + 1) % 7,
+        "yearFirst": locale.datetime_skeletons["yMMM"].pattern.startswith("y"),
+        "applyLabel": _("Apply"),
+        "cancelLabel": _("Cancel"),
+        "fromLabel": _("From:"),
+        "toLabel": _("To:"),
+    }
+
+
 def init_app(app: Flask) -> None:
     app.before_request(remember_requested_language)
     app.jinja_env.globals["current_language_code"] = current_language_code
+    app.jinja_env.globals["date_picker_locale"] = date_picker_locale
     app.jinja_env.globals["LANGUAGE_CHOICES"] = [
         ("en", "English"), ("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"),
     ]

@@ -67,7 +67,7 @@ def test_client_list_shows_translated_labels_and_money(as_role, sample):
     html = as_role("admin").get("/admin/client/").text
     assert "王小明" in html
     assert "Individual" in html
-    assert "800,000.00" in html
+    assert "¥800,000.00" in html
     assert "Gold" in html
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from .tiers import RecalcResult
 
 
 def recalculation_summary(result: RecalcResult) -> str:
-    """"3 upgraded, 1 downgraded, 40 unchanged, 2 locked skipped", translated, and what a
-    dry run did not do."""
-    text: str = _("%(up)d upgraded, %(down)d downgraded, %(same)d unchanged, "
-             "%(locked)d locked skipped", up=result.upgraded, down=result.downgraded,
-             same=result.unchanged, locked=result.locked_skipped)
+    """"3 upgraded, 1 downgraded, 2,040 unchanged, 2 locked skipped", translated, the counts
+    grouped as the locale writes them, and what a dry run did not do."""
+    text: str = _("%(up)s upgraded, %(down)s downgraded, %(same)s unchanged, "
+                  "%(locked)s locked skipped", up=format_number(result.upgraded),
+                  down=format_number(result.downgraded), same=format_number(result.unchanged),
+                  locked=format_number(result.locked_skipped))
     if result.dry_run:
         text += " " + _("(dry run: nothing was changed)")
     return text

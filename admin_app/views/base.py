@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, has_request_context, redirect, request, url_for
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -236,6 +237,13 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
         if requirement.unfiltered is not None and not self.list_narrowed():
             return [requirement.unfiltered]
         return []
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        # The list's record count as the locale writes it ("List (2,000)", and in the
+        # bulk buttons' labels): Flask-Admin's template prints the number as it is.
+        if template == self.list_template and kwargs.get("count"):
+            kwargs["count"] = format_number(kwargs["count"])
+        return super().render(template, **kwargs)
 
     # --- field rules: seen, not changed --------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request
 from flask_admin import expose
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,11 +28,11 @@ from .lookups import CLIENT_LOOKUP, user_lookup
 
 def report(result: complaints.BulkResult, step: str) -> None:
     """"12 closed; 3 refused: CP-2026-000123 has no resolution, …" as one message."""
-    done = _("%(n)d done (%(step)s)", n=len(result.done), step=step)
+    done = _("%(n)s done (%(step)s)", n=format_number(len(result.done)), step=step)
     if result.refused:
         reasons = "; ".join(message for _ref, message in result.refused)
-        flash(_("%(done)s; %(n)d refused: %(reasons)s", done=done, n=len(result.refused),
-                reasons=reasons), "warning")
+        flash(_("%(done)s; %(n)s refused: %(reasons)s", done=done,
+                n=format_number(len(result.refused)), reasons=reasons), "warning")
     else:
         flash(done, "success")
 

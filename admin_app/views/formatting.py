@@ -1,5 +1,6 @@
 """How values look on the lists and details pages: enums by their translated labels, times
-in the user's zone, money with separators, booleans as translated words."""
+in the user's zone, money as the locale writes it (right-aligned), booleans as translated
+words."""
 
 from __future__ import annotations
 
@@ -30,8 +31,21 @@ def date_formatter(view: Any, value: date, name: str) -> str:
     return format_date(value, "yyyy-MM-dd")
 
 
-def decimal_formatter(view: Any, value: Decimal, name: str) -> str:
-    return format_decimal(value, "#,##0.00")
+# Every amount is in CNY (the only decimal columns are ``models.Money``). Written with the
+# yuan sign in every language: CLDR writes "CN¥" outside Simplified Chinese, to tell the
+# yuan from the yen, but the firm's people read and write ¥. The locale still decides the
+# grouping and decimal signs.
+MONEY_PATTERN = "¥#,##0.00"
+
+
+def money(value: Decimal) -> str:
+    """``¥1,234,567.89``: an amount as the current locale writes it."""
+    return str(format_decimal(value, MONEY_PATTERN))
+
+
+def money_formatter(view: Any, value: Decimal, name: str) -> Markup:
+    """An amount in a ``.money`` span, which static/css/app.css right-aligns in its cell."""
+    return Markup('<span class="money">{}</span>').format(money(value))
 
 
 def bool_formatter(view: Any, value: bool, name: str) -> Markup:
@@ -43,7 +57,7 @@ FORMATTERS = {
     Enum: label_formatter,
     datetime: datetime_formatter,
     date: date_formatter,
-    Decimal: decimal_formatter,
+    Decimal: money_formatter,
     bool: bool_formatter,
 }
 DETAILS_FORMATTERS = {**DETAIL_FORMATTERS, **FORMATTERS}
