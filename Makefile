@@ -43,7 +43,7 @@ lint: install-dev
 
 i18n: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o admin_app/translations/messages.pot .
-	$(BIN)/pybabel update -i admin_app/translations/messages.pot -d admin_app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i admin_app/translations/messages.pot -d admin_app/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d admin_app/translations
 
 bench: install-dev
