@@ -16,6 +16,6 @@ class ServiceLevelView(SecureModelView):
 
     column_list = ("severity", "days", "updated_at")
     column_default_sort = ("days", False)
-    column_labels = {**COLUMN_LABELS, "days": _l("Days to resolve")}
+    column_labels = COLUMN_LABELS
     form_columns = ("days",)
     form_args = {"days": {"description": _l("Between 1 and 365 days.")}}

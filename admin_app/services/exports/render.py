@@ -157,9 +157,9 @@ class Render:
             return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
         return '"' + value.replace('"', '""') + '"'
 
-    def labelled(self, expr: Any, labels: dict[Any, str]) -> Any:
+    def labelled(self, expr: Any, labels: dict[Any, str], otherwise: Any = None) -> Any:
         return sa.case({code: self.literal_text(text) for code, text in labels.items()},
-                       value=expr, else_=self.empty())
+                       value=expr, else_=self.empty() if otherwise is None else otherwise)
 
     # -- one method per kind; those marked "finished" handle a missing value themselves ----
 
@@ -200,8 +200,10 @@ class Render:
         return self.labelled(expr, self.tiers)  # by id: the tiers are few, so no join
 
     def enum_label(self, expr: Any, mask: Mask | None) -> Any:  # finished
-        return self.labelled(sa.type_coerce(expr, sa.String),
-                             {m.value: self.label(m) for m in expr.type.enum_class})
+        code = sa.type_coerce(expr, sa.String)
+        unlisted = sa.case((code.is_(None), self.empty()), else_=self.text_cell(code, None))
+        return self.labelled(code, {m.value: self.label(m) for m in expr.type.enum_class},
+                             unlisted)  # a code no longer listed (older data), as it is
 
     CELLS: ClassVar[dict[Kind, Callable[..., Any]]] = {
         Kind.text: text_cell, Kind.number: number_cell, Kind.datetime: moment,
