@@ -53,11 +53,18 @@ class Role(LabelledEnum):
 
 
 class TierCode(LabelledEnum):
+    """The four tiers the app defines (DESIGN.md §1); nobody creates others."""
+
     diamond = "diamond", _l("Diamond")
     platinum = "platinum", _l("Platinum")
     gold = "gold", _l("Gold")
     standard = "standard", _l("Standard")
 
+
+# The names the default tiers are created with (seed/tiers.py). A tier still so named is
+# shown by its code's translated label; a name an admin gave it is shown as typed.
+DEFAULT_TIER_NAMES = {TierCode.diamond: "Diamond", TierCode.platinum: "Platinum",
+                      TierCode.gold: "Gold", TierCode.standard: "Standard"}
 
 
 class ClientKind(LabelledEnum):

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Query, Session
 
 from ... import sql
-from ...enums import LabelledEnum, TierCode
+from ...enums import LabelledEnum
 from ...models import Tier
 from ...permissions import Mask
 from .specs import Column, Kind, Spec
@@ -238,8 +238,7 @@ def lines(session: Session, spec: Spec, fmt: str, base: ListQuery | None = None,
           ) -> Iterator[list[str]]:
     """Batches of finished rows (CSV lines or XLSX <row> elements), read from a streaming
     cursor ``BATCH`` rows at a time."""
-    tiers = {tier.id: label(TierCode(tier.code)) if tier.code in TierCode.labels() else tier.name
-             for tier in session.scalars(sa.select(Tier))}
+    tiers = {tier.id: tier.display_name(label) for tier in session.scalars(sa.select(Tier))}
     render = Render(fmt, tz, now or datetime.now(UTC), tiers, label)
     line = render.line(spec, masks or {}).label("line")
     select = _with_columns(spec, base_statement(spec, base), [line])
