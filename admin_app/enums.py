@@ -37,6 +37,14 @@ class LabelledEnum(StrEnum):
     def label(self) -> object:
         return self._label
 
+    @classmethod
+    def label_for(cls, code: object) -> str:
+        """The translated label of ``code``; a code not (or no longer) listed, as it is."""
+        try:
+            return str(cls(code).label)
+        except ValueError:
+            return "" if code is None else str(code)
+
 
 class Role(LabelledEnum):
     staff = "staff", _l("Staff")
@@ -45,10 +53,18 @@ class Role(LabelledEnum):
 
 
 class TierCode(LabelledEnum):
+    """The four tiers the app defines (DESIGN.md §1); nobody creates others."""
+
     diamond = "diamond", _l("Diamond")
     platinum = "platinum", _l("Platinum")
     gold = "gold", _l("Gold")
     standard = "standard", _l("Standard")
+
+
+# The names the default tiers are created with (seed/tiers.py). A tier still so named is
+# shown by its code's translated label; a name an admin gave it is shown as typed.
+DEFAULT_TIER_NAMES = {TierCode.diamond: "Diamond", TierCode.platinum: "Platinum",
+                      TierCode.gold: "Gold", TierCode.standard: "Standard"}
 
 
 class ClientKind(LabelledEnum):
@@ -170,6 +186,35 @@ class DayCount(LabelledEnum):
 
     calendar = "calendar", _l("Calendar days")
     working = "working", _l("Working days")
+
+
+class AuditAction(LabelledEnum):
+    """What an audit entry records (``AuditEntry.action``). Older entries may hold codes
+    no longer listed here: the screens show those as they are."""
+
+    create = "create", _l("Created")
+    update = "update", _l("Edited")
+    delete = "delete", _l("Deleted")
+    login = "login", _l("Logged in")
+    login_failed = "login_failed", _l("Failed log-in")
+    logout = "logout", _l("Logged out")
+    transition = "transition", _l("Complaint step")
+    recalculate_tiers = "recalculate_tiers", _l("Tier recalculation")
+    export = "export", _l("Exported")
+    seed = "seed", _l("Demo data loaded")
+
+
+class RecordType(LabelledEnum):
+    """The kind of record an audit entry is about (``AuditEntry.entity``: a table name)."""
+
+    client = "client", _l("Client")
+    visit = "visit", _l("Visit")
+    event = "event", _l("Event")
+    complaint = "complaint", _l("Complaint")
+    tier = "tier", _l("Tier")
+    service_level = "service_level", _l("Service level")
+    user = "user", _l("User")
+    audit_entry = "audit_entry", _l("Audit log")
 
 
 class Resource(StrEnum):

@@ -12,7 +12,9 @@ import flask_babel
 import pytz
 from babel import Locale, support
 from babel.dates import get_day_names, get_month_names
-from flask import Flask, has_request_context, request, session
+from babel.dates import get_timezone as get_babel_timezone
+from babel.dates import get_timezone_location, get_timezone_name
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -59,14 +61,38 @@ USER_TIME_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei
                    "Asia/Seoul", "Asia/Kolkata", "Asia/Dubai", "UTC")
 
 
+def zone_name(zone: str) -> str:
+    """A time zone as people call it in the interface language ("中国（上海）时间",
+    "China (Shanghai) Time", "协调世界时"); a name Babel does not know, as it is."""
+    try:
+        tz = get_babel_timezone(zone)
+    except LookupError:
+        return zone
+    locale = get_locale() or "en"
+    if zone in ("UTC", "Etc/UTC"):  # no place: CLDR's own name, "Coordinated Universal Time"
+        return get_timezone_name(tz, "long", zone_variant="standard", locale=locale)
+    return get_timezone_location(tz, locale=locale)
+
+
+def zone_label(zone: str) -> str:
+    """The zone's name and its offset now: "中国（上海）时间 (UTC+08:00)"."""
+    try:
+        offset = datetime.now(UTC).astimezone(pytz.timezone(zone)).strftime("%z")
+    except pytz.UnknownTimeZoneError:
+        return zone
+    return f"{zone_name(zone)} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def firm_zone_label() -> str:
+    """The choice "the firm's zone", naming it."""
+    zone = current_app.config.get("TIME_ZONE") or "UTC"
+    return _("The firm's time zone: %(zone)s", zone=zone_label(zone))
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
-    """(zone, "zone (UTC+08:00)") for the Users screen."""
-    now = datetime.now(UTC)
-    choices = []
-    for zone in USER_TIME_ZONES:
-        offset = now.astimezone(pytz.timezone(zone)).strftime("%z")
-        choices.append((zone, f"{zone} (UTC{offset[:3]}:{offset[3:]})"))
-    return choices
+    """(zone, "中国（上海）时间 (UTC+08:00)") for the Users screen, in the interface
+    language."""
+    return [(zone, zone_label(zone)) for zone in USER_TIME_ZONES]
 
 
 # Each language named in itself, as language menus do.

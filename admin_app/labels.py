@@ -38,6 +38,7 @@ COLUMN_LABELS = {
     "min_annual_contribution": _l("Minimum annual contribution (CNY)"),
     "min_trades_12m": _l("Minimum trades (12 months)"),
     "callback_interval_days": _l("Callback every (days)"),
+    "days": _l("Days to resolve"),
     "description": _l("Description"),
     "client": _l("Client"),
     "client.name": _l("Client"),

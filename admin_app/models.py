@@ -8,6 +8,7 @@ the same rules; form validation is the friendly first line, the database the las
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .enums import (
+    DEFAULT_TIER_NAMES,
     AttendanceStatus,
     ClientKind,
     ClientStatus,
@@ -34,6 +36,7 @@ from .enums import (
     Role,
     Severity,
     TierChangeReason,
+    TierCode,
     VisitChannel,
     VisitPurpose,
     VisitStatus,
@@ -61,6 +64,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
     impl = sa.DateTime
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is not None and value.tzinfo is not None:
@@ -161,12 +168,17 @@ class Tier(Model):
     __mapper_args__ = {"version_id_col": version_id}
 
     def __str__(self) -> str:
-        from .enums import TierCode
+        return self.display_name()
 
+    def display_name(self, label: Callable[[TierCode], str] = lambda code: str(code.label),
+                     ) -> str:
+        """The name people see: the admin's name for the tier, or, while it keeps its
+        default (English) name, its code's label in the interface language."""
         try:
-            return str(TierCode(self.code).label)
+            code = TierCode(self.code)
         except ValueError:
             return self.name
+        return label(code) if self.name in ("", None, DEFAULT_TIER_NAMES[code]) else self.name
 
 
 class Client(Model):

@@ -115,7 +115,8 @@ def test_admin_sets_a_users_time_zone_and_screens_follow_it(app, as_role, users)
         assert db.session.get(User, users["supervisor"]).timezone == "Asia/Tokyo"
     assert "2026-03-02 08:15" in supervisor.get(details).text
     assert "2026-03-02 07:15" in admin.get(details).text  # the others keep the firm's
-    assert "Asia/Tokyo" in admin.get(f"/admin/user/details/?id={users['supervisor']}").text
+    assert "Japan Time (UTC+09:00)" in \
+        admin.get(f"/admin/user/details/?id={users['supervisor']}").text
 
     data["timezone"] = ""  # back to the firm's zone, stored as no zone of their own
     assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data),
@@ -137,9 +138,10 @@ def test_a_zone_not_offered_is_refused_next_to_the_field(app, as_role, users, zo
         assert db.session.get(User, users["staff"]).timezone is None
 
 
-def test_the_zone_list_is_translated_where_it_has_words(app, as_role, users):
+def test_the_zone_list_names_the_zones_in_the_interface_language(app, as_role, users):
     page = as_role("admin").get(f"/admin/user/edit/?id={users['staff']}&lang=zh_Hant").text
-    assert "公司所在時區" in page and "Asia/Taipei (UTC+08:00)" in page
+    assert "公司所在時區：中國（上海）時間 (UTC+08:00)" in page
+    assert '"Asia/Taipei">台灣時間 (UTC+08:00)</option>' in page and ">Asia/Taipei" not in page
 
 
 def test_firm_time_zone_comes_from_the_configuration_and_is_checked(database_url,

@@ -1,21 +1,46 @@
-"""The audit log: read-only, for supervisors and admins."""
+"""The audit log: read-only, for supervisors and admins. Actions and record types show by
+their translated labels, the changes as a readable list (``audit_changes``)."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 from markupsafe import Markup
 
-from ..enums import Resource
+from ..enums import AuditAction, RecordType, Resource
 from ..labels import COLUMN_LABELS
 from ..models import AuditEntry
+from ..permissions import masked_fields
+from .access import role_of_current_user
+from .audit_changes import action_label, changes_html, describe, raw_html, record_type_label
 from .base import SecureModelView
 
+LIST_LINES = 4  # changes shown per row of the list; the details page shows them all
 
-def changes_formatter(view, context, model, name):
-    if not model.changes:
-        return ""
-    return Markup("<code>{}</code>").format(json.dumps(model.changes, ensure_ascii=False))
+
+def _changes(model: AuditEntry) -> Any:
+    masks = masked_fields(role_of_current_user(), model.entity)
+    return describe(model.action, model.entity, model.changes, masks=masks), masks
+
+
+def changes_formatter(view: Any, context: Any, model: AuditEntry, name: str) -> Markup:
+    changes, _masks = _changes(model)
+    return changes_html(changes, limit=LIST_LINES)
+
+
+def changes_detail_formatter(view: Any, context: Any, model: AuditEntry, name: str) -> Markup:
+    """Every change; the JSON as stored too, folded, for those who may see all of it."""
+    changes, masks = _changes(model)
+    shown = changes_html(changes)
+    if model.changes and not masks:
+        shown += raw_html(model.changes)
+    return shown
+
+
+def _code_filters(column: Any, name: Any, options: Any) -> list[Any]:
+    return [FilterEqual(column, name, options=options),
+            FilterNotEqual(column, name, options=options)]
 
 
 class AuditView(SecureModelView):
@@ -28,7 +53,16 @@ class AuditView(SecureModelView):
     column_searchable_list = ("entity", "entity_id", "action")
     column_sortable_list = ("at", "action", "entity")
     column_default_sort = ("at", True)
-    column_filters = ("at", "action", "entity", "entity_id")
+    column_filters = (
+        "at",
+        *_code_filters(AuditEntry.action, COLUMN_LABELS["action"], AuditAction.choices()),
+        *_code_filters(AuditEntry.entity, COLUMN_LABELS["entity"], RecordType.choices()),
+        "entity_id",
+    )
     column_labels = COLUMN_LABELS
-    column_formatters = {"changes": changes_formatter}
-    column_formatters_detail = {"changes": changes_formatter}
+    column_formatters = {
+        "action": lambda v, c, model, n: action_label(model.action),
+        "entity": lambda v, c, model, n: record_type_label(model.entity),
+        "changes": changes_formatter,
+    }
+    column_formatters_detail = {**column_formatters, "changes": changes_detail_formatter}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -51,6 +52,17 @@ def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
         head, Markup("").join(rows))
 
 
+def tier_options() -> list[tuple[str, Any]]:
+    """The tier filter's choices, each named as the screens name that tier (an admin's
+    name for it, or its translated label); read from the tiers each time a list is drawn."""
+    def name(code: TierCode) -> str:
+        if "tier_names" not in g:
+            g.tier_names = {t.code: str(t) for t in db.session.scalars(sa.select(Tier))}
+        return g.tier_names.get(code.value) or str(code.label)
+
+    return [(code.value, LazyString(name, code)) for code in TierCode]
+
+
 class ClientView(SecureModelView):
     resource = Resource.client
     record_model = Client
@@ -71,7 +83,7 @@ class ClientView(SecureModelView):
                             ("tier", "tier.rank"), "next_callback_due")
     column_default_sort = ("code", False)
     column_filters = (
-        FilterEqual(Tier.code, _l("Tier"), options=TierCode.choices()),
+        FilterEqual(Tier.code, _l("Tier"), options=tier_options()),
         "kind", "status", "risk_profile", "assets", "annual_contribution", "trades_12m",
         "tier_locked", "next_callback_due", "created_at",
         OverdueFilter(Client.next_callback_due, _l("Callback overdue"),

@@ -1,11 +1,11 @@
 """How values look on the lists and details pages: enums by their translated labels, times
 in the user's zone, money as the locale writes it (right-aligned), booleans as translated
-words."""
+words. ``stored_value`` shows a value kept as JSON (the audit log's changes) the same way."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -61,6 +61,42 @@ FORMATTERS = {
     bool: bool_formatter,
 }
 DETAILS_FORMATTERS = {**DETAIL_FORMATTERS, **FORMATTERS}
+
+
+def display(value: Any) -> str:
+    """``value`` as the lists show a value of its type (``FORMATTERS``), as plain text."""
+    if isinstance(value, Decimal):
+        return money(value)  # the text of the list's right-aligned money cell
+    for kind, formatter in FORMATTERS.items():
+        if isinstance(value, kind):
+            return str(formatter(None, value, ""))
+    return str(value)
+
+
+def revive(python_type: type | None, value: Any) -> Any:
+    """A value as JSON keeps it (an enum's code, an ISO time in UTC -- naive ones too --,
+    a decimal as text) back as the column's Python type; a value that does not fit (older
+    data), as it is."""
+    if value is None or python_type is None:
+        return value
+    try:
+        if issubclass(python_type, Enum):
+            return python_type(value)
+        if python_type is datetime:
+            moment = datetime.fromisoformat(value)
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if python_type is date:
+            return date.fromisoformat(value)
+        if python_type is Decimal and not isinstance(value, bool):
+            return Decimal(str(value))
+    except (TypeError, ValueError, ArithmeticError):
+        pass
+    return value
+
+
+def stored_value(python_type: type | None, value: Any) -> str:
+    """A value kept as JSON, shown as the screens show a column of ``python_type``."""
+    return display(revive(python_type, value))
 
 
 def overdue_formatter(is_overdue: Callable[[Any, datetime], bool]) -> Callable[..., Any]:

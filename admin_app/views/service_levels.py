@@ -17,7 +17,7 @@ class ServiceLevelView(SecureModelView):
 
     column_list = ("severity", "days", "counted_in", "updated_at")
     column_default_sort = ("days", False)
-    column_labels = {**COLUMN_LABELS, "days": _l("Days to resolve"), "counted_in": _l("Counted in")}
+    column_labels = {**COLUMN_LABELS, "counted_in": _l("Counted in")}
     form_columns = ("days", "counted_in")
     form_args = {
         "days": {"description": _l("Between 1 and 365 days.")},

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, request
+from flask_babel import lazy_gettext as _l
 
 from ..enums import Resource
 from ..extensions import db
@@ -27,15 +28,22 @@ class TierView(SecureModelView):
     record_model = Tier
     edit_template = "admin/tier_edit.html"
 
-    column_list = ("rank", "code", "name", "min_assets", "min_annual_contribution",
+    # A tier is shown by its name (``Tier.display_name``): the code is the app's own key
+    # for the four tiers, an English word that no screen shows.
+    column_list = ("rank", "name", "min_assets", "min_annual_contribution",
                    "min_trades_12m", "callback_interval_days", "updated_at")
+    column_details_list = ("rank", "name", *THRESHOLD_FIELDS, "description", "updated_at")
     column_default_sort = ("rank", False)
-    column_sortable_list = ("rank", "code", "min_assets")
+    column_sortable_list = ("rank", "min_assets")
     column_labels = COLUMN_LABELS
     column_formatters = {"name": lambda v, c, m, n: str(m)}
+    column_formatters_detail = column_formatters
     form_columns = ("name", "min_assets", "min_annual_contribution", "min_trades_12m",
                     "callback_interval_days", "description")
     form_args = {
+        "name": {"description": _l("While a tier keeps its standard name, each user sees "
+                                   "it in their own language; a name given here is shown "
+                                   "to everyone as typed.")},
         "min_assets": {"validators": [Money()]},
         "min_annual_contribution": {"validators": [Money()]},
         "min_trades_12m": {"validators": [NonNegative()]},

@@ -10,7 +10,7 @@ from ..enums import Resource
 from ..extensions import db
 from ..forms.auth import password_field
 from ..forms.validators import Email
-from ..i18n import LANGUAGE_NAMES, time_zone_choices
+from ..i18n import LANGUAGE_NAMES, firm_zone_label, time_zone_choices, zone_label
 from ..labels import COLUMN_LABELS
 from ..models import User
 from ..services import accounts
@@ -18,7 +18,12 @@ from .base import SecureModelView
 
 
 def zone_choices() -> list[tuple[str, str]]:
-    return [("", str(_l("The firm's time zone"))), *time_zone_choices()]
+    return [("", firm_zone_label()), *time_zone_choices()]
+
+
+def zone_formatter(view, context, model, name):
+    """The user's zone by its name in the interface language, or the firm's, named."""
+    return zone_label(model.timezone) if model.timezone else firm_zone_label()
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -44,6 +49,7 @@ class UserView(SecureModelView):
     form_extra_fields = {"password": password_field(required=False)}
     column_formatters_detail = {
         "locale": lambda view, context, model, name: LANGUAGE_NAMES.get(model.locale, ""),
+        "timezone": zone_formatter,
     }
     form_overrides = {"locale": SelectField, "timezone": SelectField}
     form_args = {

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Query, Session
 
 from ... import sql
-from ...enums import LabelledEnum, TierCode
+from ...enums import LabelledEnum
 from ...models import Tier
 from ...permissions import Mask
 from .specs import Column, Kind, Spec
@@ -178,9 +178,9 @@ class Render:
             return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
         return '"' + value.replace('"', '""') + '"'
 
-    def labelled(self, expr: Any, labels: dict[Any, str]) -> Any:
+    def labelled(self, expr: Any, labels: dict[Any, str], otherwise: Any = None) -> Any:
         return sa.case({code: self.literal_text(text) for code, text in labels.items()},
-                       value=expr, else_=self.empty())
+                       value=expr, else_=self.empty() if otherwise is None else otherwise)
 
     # -- one method per kind; those marked "finished" handle a missing value themselves ----
 
@@ -256,8 +256,10 @@ class Render:
         return self.labelled(expr, self.tiers)  # by id: the tiers are few, so no join
 
     def enum_label(self, expr: Any, mask: Mask | None) -> Any:  # finished
-        return self.labelled(sa.type_coerce(expr, sa.String),
-                             {m.value: self.label(m) for m in expr.type.enum_class})
+        code = sa.type_coerce(expr, sa.String)
+        unlisted = sa.case((code.is_(None), self.empty()), else_=self.text_cell(code, None))
+        return self.labelled(code, {m.value: self.label(m) for m in expr.type.enum_class},
+                             unlisted)  # a code no longer listed (older data), as it is
 
     CELLS: ClassVar[dict[Kind, Callable[..., Any]]] = {
         Kind.text: text_cell, Kind.identifier: identifier, Kind.number: number_cell,
@@ -293,8 +295,7 @@ def lines(session: Session, spec: Spec, fmt: str, base: ListQuery | None = None,
           ) -> Iterator[list[str]]:
     """Batches of finished rows (CSV lines or XLSX <row> elements), read from a streaming
     cursor ``BATCH`` rows at a time."""
-    tiers = {tier.id: label(TierCode(tier.code)) if tier.code in TierCode.labels() else tier.name
-             for tier in session.scalars(sa.select(Tier))}
+    tiers = {tier.id: tier.display_name(label) for tier in session.scalars(sa.select(Tier))}
     render = Render(fmt, tz, now or datetime.now(UTC), tiers, label)
     line = render.line(spec, masks or {}).label("line")
     select = _with_columns(spec, base_statement(spec, base), [line])

@@ -10,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from ...enums import AuditAction, LabelledEnum, RecordType
 from ...labels import COLUMN_LABELS
-from ...models import AuditEntry, Client, Complaint, Event, EventAttendance, User, Visit
+from ...models import AuditEntry, Client, Complaint, Event, EventAttendance, User, Visit, enum_type
 
 
 class Kind(StrEnum):
@@ -44,6 +45,12 @@ class Spec:
     columns: tuple[Column, ...]
     joins: tuple[tuple[Any, Any], ...] = ()
     joins_add_rows: bool = False  # one line per joined row (events: one per attendance)
+
+
+def coded(column: Any, codes: type[LabelledEnum]) -> Any:
+    """A text column that holds ``codes``' codes, read as that enumeration: exported by
+    their labels (``Kind.label``; a code no longer listed, as it is)."""
+    return sa.type_coerce(column, enum_type(codes, codes.__name__.lower()))
 
 
 def _specs() -> dict[str, Spec]:
@@ -126,7 +133,8 @@ def _specs() -> dict[str, Spec]:
         "audit": Spec("audit", AuditEntry, (
             Column("at", AuditEntry.at, Kind.datetime),
             Column("user", person(actor.full_name, actor.username)),
-            Column("action", AuditEntry.action), Column("entity", AuditEntry.entity),
+            Column("action", coded(AuditEntry.action, AuditAction), Kind.label),
+            Column("entity", coded(AuditEntry.entity, RecordType), Kind.label),
             Column("entity_id", AuditEntry.entity_id), Column("ip", AuditEntry.ip),
             Column("changes", sa.cast(AuditEntry.changes, sa.Text)),
         ), ((actor, AuditEntry.user_id == actor.id),)),
