@@ -11,9 +11,8 @@ from typing import Any
 import flask_babel
 import pytz
 from babel import Locale, support
-from babel.dates import get_day_names, get_month_names
+from babel.dates import get_day_names, get_month_names, get_timezone_location, get_timezone_name
 from babel.dates import get_timezone as get_babel_timezone
-from babel.dates import get_timezone_location, get_timezone_name
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
