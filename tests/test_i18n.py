@@ -8,6 +8,7 @@ translated into both Chinese catalogues and compiled.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from html import unescape
 from io import BytesIO
@@ -100,6 +101,27 @@ def visible_text(html: str) -> str:
     """The page's text as a reader sees it: no scripts, tags or entities."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+# Latin-script words a Chinese page may show: the language menu names English in English.
+LATIN_ON_CHINESE_PAGES = frozenset({"English"})
+BUTTON_VALUE = re.compile(r'<input\b[^>]*\btype="(?:submit|button|reset)"[^>]*>', re.I)
+# Attributes whose text a user reads: tooltips, placeholders, confirmations.
+# A word of letters only: codes and ids such as C0000001 or a hex request id are data.
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]{2,}(?![A-Za-z0-9_])")
+READ_ATTRIBUTES = re.compile(r'\b(?:title|placeholder|alt|data-confirm)="([^"]*)"')
+
+
+def english_words(html: str, allowed: Iterable[str] = ()) -> list[str]:
+    """The English words on a page that should be all Chinese: in its visible text, on its
+    buttons and in its tooltips, placeholders and confirmations. ``allowed``: data that is
+    in Latin script (user names, codes)."""
+    texts = [visible_text(html), *READ_ATTRIBUTES.findall(html)]
+    for button in BUTTON_VALUE.findall(html):
+        value = re.search(r'\bvalue="([^"]*)"', button)
+        texts.append(value.group(1) if value else "")
+    words = set(LATIN_WORD.findall(unescape(" ".join(texts))))
+    return sorted(words - LATIN_ON_CHINESE_PAGES - set(allowed))
 
 
 def catalogue_text(locale: str, msgid: str) -> str:
