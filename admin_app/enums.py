@@ -53,7 +53,7 @@ class Role(LabelledEnum):
 
 
 class TierCode(LabelledEnum):
-    """The four tiers the app defines (DESIGN.md §1); nobody creates others."""
+    """The four tiers the app defines; nobody creates others."""
 
     diamond = "diamond", _l("Diamond")
     platinum = "platinum", _l("Platinum")

@@ -10,8 +10,8 @@ Every argument of a construct is a SQL expression (Python values become bound
 parameters), so statements that use them are cached by SQLAlchemy like any other.
 
 The few differences that are not expressions (connection settings, row locks, temporary
-tables, conflict-ignoring inserts, bulk loading, lock-timeout errors) are functions at
-the end of the module, over a session or an engine.
+tables, conflict-ignoring inserts, bulk loading, lock-timeout and unreachable-database
+errors) are functions at the end of the module, over a session or an engine.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ SQLITE, POSTGRESQL = "sqlite", "postgresql"
 EXCEL_EPOCH_JULIAN = 2415018.5  # 1899-12-30, day 0 of a spreadsheet's serial dates
 EXCEL_EPOCH_UNIX_DAYS = 25569  # 1970-01-01 as a spreadsheet serial date
 POSTGRESQL_LOCK_NOT_AVAILABLE = "55P03"
+# SQLSTATE classes of a server that can't serve now: connection exception (08), insufficient
+# resources (53: too many connections, out of memory), operator intervention (57: shutting
+# down, starting up, a statement cancelled).
+POSTGRESQL_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
+# SQLite's primary result codes for a database file that can't be used: READONLY, IOERR,
+# FULL, CANTOPEN.
+SQLITE_UNAVAILABLE_CODES = frozenset({8, 10, 13, 14})
 
 
 def _text(expr: Any) -> Any:
@@ -405,6 +412,26 @@ def is_lock_timeout(error: BaseException) -> bool:
     if getattr(original, "sqlstate", None) == POSTGRESQL_LOCK_NOT_AVAILABLE:
         return True
     return "database is locked" in str(original)  # SQLite: SQLITE_BUSY after the timeout
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True for a database that can't be used just now (the server down, restarting or out
+    of connections; SQLite's file, directory or disk gone or read-only), as opposed to a
+    lock timeout or a statement the database refused."""
+    if isinstance(error, sa.exc.InterfaceError):  # e.g. a connection closed under us
+        return True
+    if not isinstance(error, sa.exc.OperationalError) or is_lock_timeout(error):
+        return False
+    if error.connection_invalidated:  # the dialect recognised a lost connection
+        return True
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in SQLITE_UNAVAILABLE_CODES  # an extended code keeps it low
+    if original is None or not hasattr(original, "sqlstate"):
+        return False
+    state = original.sqlstate  # None: psycopg failed before the server answered
+    return state is None or str(state)[:2] in POSTGRESQL_UNAVAILABLE_CLASSES
 
 
 def lock_against_writers(session: Session, model: Any) -> None:

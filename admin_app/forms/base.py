@@ -16,6 +16,8 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from ..i18n import wtforms_translations
 from .fields import LocalDateTimeField
 
+EMPTY_CHOICE = "—"  # the choice of no value, in every select
+
 
 class AdminForm(FlaskForm, BaseForm):
     """Flask-WTF's CSRF token on every generated form, Flask-Admin's field handling.
@@ -48,7 +50,15 @@ def stringify_errors(field: Any) -> None:
 
 
 class AppModelConverter(AdminModelConverter):
-    """Enum columns become selects of translated labels; UTC time stamps become pickers."""
+    """Enum columns become selects of translated labels; UTC time stamps become pickers;
+    the empty choice of a record select reads "—", as an enum select's does."""
+
+    def convert(self, model: Any, mapper: Any, name: str, prop: Any, field_args: Any,
+                hidden_pk: bool) -> Any:
+        if hasattr(prop, "direction"):  # a relationship: a select of records
+            # Flask-Admin's blank text is "", which WTForms shows as the value, "__None".
+            field_args = {"blank_text": EMPTY_CHOICE, **(field_args or {})}
+        return super().convert(model, mapper, name, prop, field_args, hidden_pk)
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
@@ -56,7 +66,7 @@ class AppModelConverter(AdminModelConverter):
         field_args.setdefault("validators", [])
         choices = [fields.SelectChoice(m.value, m.label) for m in enum_cls]
         if column.nullable:
-            choices = [fields.SelectChoice("", "—"), *choices]
+            choices = [fields.SelectChoice("", EMPTY_CHOICE), *choices]
             field_args["validators"] = [Optional(), *field_args["validators"]]
         else:
             field_args["validators"] = [

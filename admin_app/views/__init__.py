@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..security import csp_nonce
+from . import adapter
 from .audit import AuditView
 from .checks import check_admin
 from .clients import ClientView
@@ -19,10 +22,14 @@ from .tiers import TierView
 from .users import UserView
 from .visits import VisitView
 
+# Our corrections to Flask-Admin's catalogues (``<locale>/LC_MESSAGES/admin.mo``).
+ADMIN_TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "translations")
+
 
 def build_admin(app) -> Admin:
     """A new Admin with new view instances for every app (tests build many apps); its
     declarations are checked before the app may start."""
+    adapter.translate_admin_over(ADMIN_TRANSLATIONS)
     admin = Admin(
         app,
         name=_l("ClientCare Admin"),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
+from .. import sql
 from ..extensions import db
 from ..services import audit, locking
 
@@ -68,9 +69,12 @@ class AuditMixin:
 
 
 class SaveErrorsMixin:
-    """A concurrent save, a lock timeout or a broken constraint is a message, not a 500."""
+    """A concurrent save, a lock timeout or a broken constraint is a message, not a 500;
+    an unreachable database is the 503 page."""
 
     def handle_view_exception(self, exc: Exception) -> bool:
+        if sql.is_unreachable(exc):
+            raise exc  # the 503 page (errors.py), not Flask-Admin's flash of the driver's text
         if isinstance(exc, StaleDataError):
             flash(_("Someone else changed this record at the same time. "
                     "Nothing was saved; reload the page and try again."), "error")
