@@ -15,7 +15,7 @@ def test_select2_boxes_speak_the_pages_language(page, watch):  # noqa: F811
 
     page.click("#s2id_tier")  # the tier box: a search that matches nothing
     page.keyboard.type("zzz")
-    assert page.locator(NO_RESULTS).inner_text() == "找不到相符的項目"
+    assert page.locator(NO_RESULTS).inner_text() == "找不到相符的結果"
     page.keyboard.press("Escape")
 
     page.click("#s2id_advisor")  # a box that looks records up as the user types
