@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Any
 
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.form import BaseForm
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,7 @@ from wtforms import Form, fields
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..i18n import wtforms_translations
+from ..services import constraints
 from .fields import LocalDateTimeField
 
 
@@ -48,7 +50,18 @@ def stringify_errors(field: Any) -> None:
 
 
 class AppModelConverter(AdminModelConverter):
-    """Enum columns become selects of translated labels; UTC time stamps become pickers."""
+    """Enum columns become selects of translated labels; UTC time stamps become pickers;
+    a unique column's check says what its constraint's rule says."""
+
+    def convert(self, model: Any, mapper: Any, name: str, prop: Any, field_args: Any,
+                hidden_pk: bool) -> Any:
+        field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        for validator in getattr(field, "kwargs", {}).get("validators", ()):
+            if isinstance(validator, Unique):
+                rule = constraints.unique_rule(model.__tablename__, [validator.column.key])
+                if rule is not None:
+                    validator.message = rule.message
+        return field
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
