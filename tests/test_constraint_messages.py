@@ -241,6 +241,8 @@ CASES = [
          id="client-contribution"),
     Case("admin", "/admin/client/new/", new_client(trades_12m="-1"), "trades_12m",
          "The value cannot be negative.", Client, id="client-trades"),
+    Case("admin", "/admin/client/new/", new_client(trades_12m="2147483648"), "trades_12m",
+         "The number is too large.", Client, id="client-trades-beyond-integer"),
     Case("admin", "/admin/client/new/", new_client(tier_locked="y"), "tier_lock_reason",
          "Give a reason for locking the tier.", Client, id="client-lock-without-reason"),
     # tiers, service levels, users

@@ -17,6 +17,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional
 from ..i18n import wtforms_translations
 from ..services import constraints
 from .fields import LocalDateTimeField
+from .validators import FitsInteger
 
 
 class AdminForm(FlaskForm, BaseForm):
@@ -51,7 +52,8 @@ def stringify_errors(field: Any) -> None:
 
 class AppModelConverter(AdminModelConverter):
     """Enum columns become selects of translated labels; UTC time stamps become pickers;
-    a unique column's check says what its constraint's rule says."""
+    whole numbers must fit the column; a unique column's check says what its
+    constraint's rule says."""
 
     def convert(self, model: Any, mapper: Any, name: str, prop: Any, field_args: Any,
                 hidden_pk: bool) -> Any:
@@ -82,6 +84,12 @@ class AppModelConverter(AdminModelConverter):
         field_args["choices"] = choices
         field_args["coerce"] = lambda v: _enum_or_raw(enum_cls, v)
         return fields.SelectField(**field_args)
+
+    @converts("Integer")
+    def handle_integer_types(self, column: Any, field_args: dict[str, Any],
+                             **extra: Any) -> Any:
+        field_args["validators"].append(FitsInteger())
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
 
     @converts("UTCDateTime")
     def convert_utc_datetime(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
