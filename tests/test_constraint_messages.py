@@ -343,22 +343,28 @@ def test_an_edit_that_makes_a_done_visit_missed_must_clear_satisfaction(app, as_
 # --- when the database refuses anyway ---------------------------------------------------------
 
 
+def someone_else_writes_after_validation(monkeypatch, view_class, statement) -> None:
+    """Between this form's validation and its save, another connection commits
+    ``statement``: the race the form's own checks can't see."""
+    judged = view_class.validate_form
+
+    def validate_then_someone_else_writes(self, form):
+        valid = judged(self, form)
+        if valid:
+            with db.engine.begin() as other:
+                other.execute(statement)
+        return valid
+
+    monkeypatch.setattr(view_class, "validate_form", validate_then_someone_else_writes)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh_Hans"])
 def test_a_unique_race_lands_beside_the_code(app, as_role, ids, monkeypatch, lang):
     """Two people save a new client with the same code: the other's row is committed after
     this form was checked and before it is written. The database refuses, and the message
     stands beside ``code`` as the form's own check would have put it."""
-    judged = ClientView.validate_form
-
-    def validate_then_someone_else_saves(self, form):
-        valid = judged(self, form)
-        if valid:
-            with db.engine.begin() as other:
-                other.execute(sa.insert(Client).values(code="C9000001", name="Someone else",
-                                                       kind="individual", status="active"))
-        return valid
-
-    monkeypatch.setattr(ClientView, "validate_form", validate_then_someone_else_saves)
+    someone_else_writes_after_validation(monkeypatch, ClientView, sa.insert(Client).values(
+        code="C9000001", name="Someone else", kind="individual", status="active"))
     admin = as_role("admin")
     choose(admin, lang, "/admin/")
     response = admin.post_form("/admin/client/new/", new_client(code="c9000001"))
@@ -408,17 +414,8 @@ def test_a_refusal_for_a_field_the_form_lacks_is_flashed_with_its_message(app, a
     with app.app_context():
         other_client = factories.client(db.session).id
         db.session.commit()
-    judged = EventView.validate_form
-
-    def validate_then_someone_else_invites(self, form):
-        valid = judged(self, form)
-        if valid:
-            with db.engine.begin() as other:
-                other.execute(sa.insert(EventAttendance).values(
-                    event_id=ids["event"], client_id=other_client, status="invited"))
-        return valid
-
-    monkeypatch.setattr(EventView, "validate_form", validate_then_someone_else_invites)
+    someone_else_writes_after_validation(monkeypatch, EventView, sa.insert(EventAttendance).values(
+        event_id=ids["event"], client_id=other_client, status="invited"))
     admin = as_role("admin")
     url = f"/admin/event/edit/?id={ids['event']}"
     data = {**form_values(admin.get(url).text),
