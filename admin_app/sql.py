@@ -11,11 +11,13 @@ parameters), so statements that use them are cached by SQLAlchemy like any other
 
 The few differences that are not expressions (connection settings, row locks, temporary
 tables, conflict-ignoring inserts, bulk loading, lock-timeout and unreachable-database
-errors) are functions at the end of the module, over a session or an engine.
+errors, which constraint a refused write broke) are functions at the end of the module,
+over a session or an engine.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -432,6 +434,44 @@ def is_unreachable(error: BaseException) -> bool:
         return False
     state = original.sqlstate  # None: psycopg failed before the server answered
     return state is None or str(state)[:2] in POSTGRESQL_UNAVAILABLE_CLASSES
+
+
+SQLITE_CHECK_FAILED = re.compile(r"CHECK constraint failed: (\w+)")
+SQLITE_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
+
+
+def violated_constraint(error: sa.exc.IntegrityError, metadata: sa.MetaData) -> str | None:
+    """The name of the CHECK or UNIQUE constraint the database refused a write for, or
+    None when it names none (NOT NULL, foreign keys).
+
+    PostgreSQL reports the name; SQLite names a CHECK constraint but a UNIQUE one only by
+    its columns (``client.code``), which ``metadata`` turns back into the constraint."""
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    if diag is not None:
+        name = getattr(diag, "constraint_name", None)
+        return str(name) if name else None
+    message = str(original)
+    if match := SQLITE_CHECK_FAILED.search(message):
+        return match.group(1)
+    if match := SQLITE_UNIQUE_FAILED.search(message):
+        qualified = [part.split(".") for part in match.group(1).split(", ")]
+        table = metadata.tables.get(qualified[0][0])
+        columns = {column for _table, column in qualified}
+        return unique_constraint_name(table, columns) if table is not None else None
+    return None
+
+
+def unique_constraint_name(table: sa.Table, columns: set[str]) -> str | None:
+    """The UNIQUE constraint (or unique index) of ``table`` over exactly ``columns``."""
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint) and \
+                {c.name for c in constraint.columns} == columns:
+            return str(constraint.name)
+    for index in table.indexes:
+        if index.unique and {c.name for c in index.columns} == columns:
+            return str(index.name)
+    return None
 
 
 def lock_against_writers(session: Session, model: Any) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from admin_app import create_app
 from admin_app.extensions import db
+from admin_app.services.constraints import CONSTRAINTS
 
 
 @pytest.fixture
@@ -60,3 +61,20 @@ def test_existing_service_levels_keep_counting_calendar_days(empty_database_url)
             assert conn.execute(sa.text("SELECT severity, days, counted_in FROM service_level")
                                 ).all() == [("high", 5, "calendar")]
         db.engine.dispose()
+
+
+def test_migrated_constraints_carry_the_names_the_field_messages_know(empty_database_url):
+    """The CHECK and UNIQUE constraints the migrations create are named as the models'
+    naming convention names them, on either engine: the names a refused write reports are
+    the keys of ``services.constraints`` (which puts its message beside the field)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade()
+        inspector = sa.inspect(db.engine)
+        named = set()
+        for table in db.metadata.sorted_tables:
+            named |= {c["name"] for c in inspector.get_check_constraints(table.name)}
+            named |= {c["name"] for c in inspector.get_unique_constraints(table.name)}
+        db.engine.dispose()
+    assert named == set(CONSTRAINTS)

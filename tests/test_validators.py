@@ -28,6 +28,7 @@ from admin_app import create_app
 from admin_app.forms.validators import (
     Code,
     Email,
+    FitsInteger,
     IdNumber,
     Money,
     NonNegative,
@@ -246,6 +247,15 @@ def test_money_refuses_not_a_number(value):
 ])
 def test_non_negative(value, errors):
     assert check(NonNegative(), value, IntegerField)[0] == errors
+
+
+@pytest.mark.parametrize(("value", "errors"), [
+    ("2147483647", []), ("-2147483648", []), ("0", []),
+    ("2147483648", ["The number is too large."]), ("-2147483649", ["The number is too large."]),
+])
+def test_fits_integer(value, errors):
+    """The INTEGER both engines store; beyond it the engine would refuse with its own words."""
+    assert check(FitsInteger(), value, IntegerField)[0] == errors
 
 
 @pytest.mark.parametrize(("value", "errors"), [

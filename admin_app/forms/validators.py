@@ -18,6 +18,7 @@ PHONE_PATTERN = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
 MAX_MONEY = Decimal("9999999999999999.99")
+MAX_INTEGER = 2**31 - 1  # the largest INTEGER both engines store alike
 
 
 def _normalised(value: str) -> str:
@@ -87,6 +88,14 @@ class NonNegative:
     def __call__(self, form: Form, field: Field) -> None:
         if field.data is not None and field.data < 0:
             raise ValidationError(_l("The value cannot be negative."))
+
+
+class FitsInteger:
+    """A whole number the database's INTEGER column holds (not a refusal from the engine)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and not -MAX_INTEGER - 1 <= field.data <= MAX_INTEGER:
+            raise ValidationError(_l("The number is too large."))
 
 
 class Score:
