@@ -210,6 +210,7 @@ class RecordType(LabelledEnum):
     client = "client", _l("Client")
     visit = "visit", _l("Visit")
     event = "event", _l("Event")
+    event_attendance = "event_attendance", _l("Event attendance")
     complaint = "complaint", _l("Complaint")
     tier = "tier", _l("Tier")
     service_level = "service_level", _l("Service level")
@@ -224,6 +225,7 @@ class Resource(StrEnum):
     client = "client"
     visit = "visit"
     event = "event"
+    attendance = "attendance"
     complaint = "complaint"
     tier = "tier"
     user = "user"

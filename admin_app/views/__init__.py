@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..security import csp_nonce
 from . import adapter
+from .attendance import AttendanceView
 from .audit import AuditView
 from .checks import check_admin
 from .clients import ClientView
@@ -40,6 +41,7 @@ def build_admin(app) -> Admin:
     admin.add_view(ClientView(db, name=_l("Clients"), endpoint="client"))
     admin.add_view(VisitView(db, name=_l("Visits"), endpoint="visit"))
     admin.add_view(EventView(db, name=_l("Events"), endpoint="event"))
+    admin.add_view(AttendanceView(db, name=_l("Event attendance"), endpoint="attendance"))
     admin.add_view(ComplaintView(db, name=_l("Complaints"), endpoint="complaint"))
     admin.add_view(TierView(db, name=_l("Tiers"), endpoint="tier"))
     admin.add_view(ServiceLevelView(db, name=_l("Service levels"), endpoint="service_level"))

@@ -22,7 +22,7 @@ from ..enums import Capability, Resource
 from ..extensions import db
 from ..forms.base import AdminForm, AppModelConverter
 from ..permissions import can, read_only_fields, row_rule
-from . import adapter
+from . import adapter, prefill
 from .access import role_of_current_user
 from .actions import Requirement, action, requirement_of
 from .export import ExportMixin
@@ -114,6 +114,9 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
     can_view_details = True
     can_set_page_size = True
     page_size = 20
+    # The fields a link may fill in on the create form (``views.prefill``): references by
+    # their column (``client_id``), choices by their code, times by ``now``.
+    prefill_fields: ClassVar[tuple[str, ...]] = ()
 
     # --- the enforcement point ---------------------------------------------------------
 
@@ -258,7 +261,11 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
         return fields
 
     def create_form(self, obj: Any = None) -> Any:
-        return self._hold_read_only(super().create_form(obj), creating=True)
+        form = self._hold_read_only(super().create_form(obj), creating=True)
+        if request.method != "POST" and self.prefill_fields:
+            prefill.prefill(form, self.model, request.args, self.prefill_fields,
+                            skip=self.read_only_fields(creating=True))
+        return form
 
     def edit_form(self, obj: Any = None) -> Any:
         return self._hold_read_only(super().edit_form(obj), creating=False)

@@ -7,6 +7,7 @@ from ..forms.validators import Score
 from ..labels import COLUMN_LABELS
 from ..models import Visit
 from .base import SecureModelView
+from .filters import client_id_filter
 from .lookups import CLIENT_LOOKUP, user_lookup
 
 
@@ -25,9 +26,10 @@ class VisitView(SecureModelView):
                             "satisfaction", ("client", "client.name"))
     column_default_sort = ("scheduled_for", True)
     column_filters = ("channel", "purpose", "status", "scheduled_for", "completed_at",
-                      "satisfaction")
+                      "satisfaction", client_id_filter(Visit.client_id))
     column_labels = COLUMN_LABELS
     form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
                     "completed_at", "satisfaction", "summary")
     form_args = {"satisfaction": {"validators": [Score()]}}
     form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": user_lookup("staff")}
+    prefill_fields = ("client_id", "staff_id", "channel", "purpose", "status", "completed_at")
