@@ -190,6 +190,9 @@ class Client(Model):
         sa.CheckConstraint(
             "NOT tier_locked OR tier_lock_reason IS NOT NULL", name="locked_tier_has_reason"
         ),
+        # text_pattern_ops: PostgreSQL serves a prefix LIKE from it in any collation (and
+        # equality too); SQLite's GLOB prefix uses the plain index (sql.starts_with).
+        sa.Index("ix_client_phone", "phone", postgresql_ops={"phone": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,8 +206,9 @@ class Client(Model):
     )
     gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "gender"))
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
-    # No index on phone or id_number: they are found by substring search (ILIKE '%…%'),
-    # which a b-tree can't serve, and every index is paid for on each tier recalculation.
+    # The phone number in its canonical form (services/phones.py), found by equality or
+    # prefix on ``ix_client_phone`` below. No index on id_number: it is found by substring
+    # search (ILIKE '%…%'), which a b-tree can't serve.
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     address: Mapped[str | None] = mapped_column(sa.String(255))
