@@ -4,7 +4,9 @@ neither search by them nor are promised that they can)."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 
 import pytest
@@ -14,6 +16,7 @@ from admin_app import sql
 from admin_app.extensions import db
 from admin_app.models import Client
 from admin_app.services import phones
+from admin_app.services.exports.render import identifier_field, number_like
 
 from . import factories
 from .conftest import assert_redirect
@@ -234,3 +237,18 @@ def test_details_show_the_number_formatted(as_role, phone_clients, app):
         assert shown in lead.get(f"/admin/client/details/?id={ids[code]}").text
     masked = as_role("staff").get(f"/admin/client/details/?id={ids['H0001']}").text
     assert "+85*****4567" in masked and "9123" not in masked
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def test_canonical_numbers_are_identifiers_a_spreadsheet_keeps(as_role, phone_clients):
+    """The export writes the canonical form (what a dialler or a lookup reads back), and
+    every canonical form is digits with at most a "+": the CSV's ="…" rule holds."""
+    assert all(number_like(stored) and identifier_field(stored) == f'="{stored}"'
+               for _typed, stored in PHONE_FORMS)
+    body = as_role("supervisor").get("/admin/client/export/csv/").get_data()
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    at, code = rows[0].index("Phone"), rows[0].index("Code")
+    assert {row[code]: row[at] for row in rows[1:]} == {
+        code: f'="{phone}"' for code, (_name, phone) in CLIENTS.items()}

@@ -8,10 +8,10 @@ when this was written, copied here so that later changes there don't change what
 migration did.
 
 Rows are read and written a batch at a time, by id, on SQLite and PostgreSQL alike. A
-value that is not a valid number is left as it is, and each one is reported (client id
-and code) in the migration's log for someone to correct on the client's form; a blank
-one becomes empty (NULL). The downgrade drops the index; the numbers stay canonical, a
-form every version reads.
+value that is not a valid number is left as it is and reported in the migration's log
+(client id and code, not the value) for someone to correct on the client's form; a
+blank one becomes empty (NULL). The downgrade drops the index; the numbers stay
+canonical, a form every version reads.
 
 Revision ID: 0006
 Revises: 0005
@@ -85,9 +85,10 @@ def normalise_phones(connection):
 def upgrade():
     left = normalise_phones(op.get_bind())
     if left:
+        # Which clients, not the values: the log is no place for personal data.
         log.warning('%d client phone numbers are not valid numbers and were left as they '
-                    'are; correct them on the clients\' forms: %s', len(left),
-                    '; '.join(f'id {id} {code}: {phone!r}' for id, code, phone in left))
+                    'are; correct them on the clients\' forms (id code): %s', len(left),
+                    ', '.join(f'{id} {code}' for id, code, _phone in left))
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.create_index('ix_client_phone', ['phone'], unique=False,
                               postgresql_ops={'phone': 'text_pattern_ops'})
