@@ -26,8 +26,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 EXCEL_EPOCH_JULIAN = 2415018.5  # 1899-12-30, day 0 of a spreadsheet's serial dates
@@ -40,6 +42,7 @@ POSTGRESQL_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
 # SQLite's primary result codes for a database file that can't be used: READONLY, IOERR,
 # FULL, CANTOPEN.
 SQLITE_UNAVAILABLE_CODES = frozenset({8, 10, 13, 14})
+DIGITS_PREFIX = re.compile(r"\+?[0-9]+", re.ASCII)
 
 
 def _text(expr: Any) -> Any:
@@ -293,6 +296,40 @@ def _right_sqlite(element: right, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(right, POSTGRESQL)
 def _right_postgresql(element: right, compiler: SQLCompiler, **kw: Any) -> str:
     return _compile(compiler, sa.func.right(*_args(element), type_=sa.Text), **kw)
+
+
+class starts_with(sa.sql.expression.ColumnElement[bool]):  # noqa: N801
+    """``text`` begins with ``prefix`` (digits and a leading "+" only, as canonical phone
+    numbers are written), as a match that a plain b-tree index serves.
+
+    The prefix is written into the SQL, not bound: SQLite's planner turns a GLOB with a
+    constant prefix into an index range (a LIKE only under a NOCASE index), and
+    PostgreSQL does the same for LIKE, through an index with ``text_pattern_ops`` outside
+    the C collation."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _is_implicitly_boolean = True  # a comparison in itself: no "= 1" added on SQLite
+    _traverse_internals = [("text", InternalTraversal.dp_clauseelement),
+                           ("prefix", InternalTraversal.dp_string)]
+
+    def __init__(self, text: Any, prefix: str) -> None:
+        if not DIGITS_PREFIX.fullmatch(prefix):
+            raise ValueError(f"not a prefix of digits: {prefix!r}")
+        self.text = coercions.expect(roles.ExpressionElementRole, text)
+        self.prefix = prefix
+
+
+@compiles(starts_with, SQLITE)
+def _starts_with_sqlite(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
+    pattern = _compile(compiler, _const(element.prefix + "*"), **kw)
+    return f"{_compile(compiler, element.text, **kw)} GLOB {pattern}"
+
+
+@compiles(starts_with, POSTGRESQL)
+def _starts_with_postgresql(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
+    pattern = _compile(compiler, _const(element.prefix + "%"), **kw)  # "%%" for psycopg
+    return f"{_compile(compiler, element.text, **kw)} LIKE {pattern}"
 
 
 class position(_Construct):  # noqa: N801

@@ -415,8 +415,9 @@ def test_our_validation_messages_are_translated(as_role, lang):
         "phone": "12345",
     })
     assert response.status_code == 200, "an invalid form must be shown again, not saved"
-    msgid = ("Enter a mainland mobile number (11 digits, e.g. 13812345678) "
-             "or a landline with area code (e.g. 010-12345678).")
+    msgid = ("Enter a mainland mobile (e.g. 138 1234 5678), a mainland landline with its "
+             "area code (e.g. 010-1234 5678), or a number with its country or region code "
+             "(e.g. +852 9123 4567).")
     expected = msgid if lang == "en" else catalogue_text(LANGUAGES[lang], msgid)
     assert str(escape(expected)) in response.text
 

@@ -25,6 +25,9 @@ from flask_babel import Domain
 PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
     "_get_list_extra_args": ("self",),
     "_get_column_by_idx": ("self", "idx"),
+    # overridden: the search (views/search.py) and the visits list's default order
+    "_apply_search": ("self", "query", "count_query", "joins", "count_joins", "search"),
+    "_apply_sorting": ("self", "query", "joins", "sort_column", "sort_desc"),
 }
 # Attributes a ModelView instance holds once built, which we read (or, for
 # ``_search_fields``, narrow per request: see ``masking``).

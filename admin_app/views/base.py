@@ -3,7 +3,7 @@
 ``_handle_view`` answers every endpoint and action from the permission matrix (403, never
 a silent redirect; anything undeclared is refused), the ``can_*`` flags follow the same
 matrix per request, and row rules restrict every record and selection as it is fetched.
-Formatting, masking, the version guard, the audit trail and export are mixins beside it.
+Formatting, masking, search, the version guard, the audit trail and export are mixins beside it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .filters import AppFilterConverter
 from .formatting import DETAILS_FORMATTERS, FORMATTERS
 from .masking import MaskingMixin
 from .mixins import AuditMixin, SaveErrorsMixin, VersionGuardMixin
+from .search import SearchMixin
 
 READ_ONLY_NOTE = _l("Your role may see this field but not change it.")
 
@@ -97,8 +98,8 @@ class SecureMixin:
         return []
 
 
-class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, VersionGuardMixin,
-                      SaveErrorsMixin, ModelView):
+class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, AuditMixin,
+                      VersionGuardMixin, SaveErrorsMixin, ModelView):
     """Every endpoint and action checked against the matrix; row rules applied on fetch."""
 
     record_model: ClassVar[type]

@@ -31,7 +31,7 @@ from . import client_page
 from .actions import action, requires
 from .base import SecureModelView
 from .filters import OverdueFilter
-from .formatting import overdue_formatter
+from .formatting import overdue_formatter, phone_formatter
 from .lookups import user_lookup
 
 
@@ -63,6 +63,7 @@ class ClientView(SecureModelView):
         "notes", "created_at", "updated_at",
     )
     column_searchable_list = ("code", "name", "phone", "email", "id_number")
+    phone_columns = frozenset({"phone"})
     column_sortable_list = ("code", "name", "kind", "status", "risk_profile", "assets",
                             ("tier", "tier.rank"), "next_callback_due")
     column_default_sort = ("code", False)
@@ -74,7 +75,8 @@ class ClientView(SecureModelView):
                       callbacks.overdue_criterion),
     )
     column_labels = COLUMN_LABELS
-    column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue)}
+    column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue),
+                         "phone": phone_formatter}
     column_formatters_detail = column_formatters
     form_columns = (
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
