@@ -202,7 +202,8 @@ class Client(Model):
         enum_type(ClientStatus, "client_status"), index=True, default=ClientStatus.active
     )
     gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "gender"))
-    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    # Indexed for the birthday queue, which asks for ranges of birth dates (services/queues.py).
+    birth_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
     # No index on phone or id_number: they are found by substring search (ILIKE '%…%'),
     # which a b-tree can't serve, and every index is paid for on each tier recalculation.
     phone: Mapped[str | None] = mapped_column(sa.String(32))

@@ -28,12 +28,13 @@ from ..forms.validators import (
 )
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
-from ..services import callbacks, locking, messages, tiers
+from ..services import callbacks, locking, messages, planning, tiers
 from .actions import action, requires
 from .base import SecureModelView
 from .filters import OverdueFilter
 from .formatting import datetime_formatter, overdue_formatter
 from .lookups import user_lookup
+from .queues import birthdays_filter, due_soon_filter, holiday_filter, my_clients_filter
 
 
 def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
@@ -70,7 +71,7 @@ class ClientView(SecureModelView):
     list_template = "admin/client_list.html"
 
     column_list = ("code", "name", "kind", "tier", "status", "risk_profile", "assets",
-                   "advisor", "next_callback_due")
+                   "advisor", "next_callback_due", "birth_date")
     column_details_list = (
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
@@ -88,6 +89,8 @@ class ClientView(SecureModelView):
         "tier_locked", "next_callback_due", "created_at",
         OverdueFilter(Client.next_callback_due, _l("Callback overdue"),
                       callbacks.overdue_criterion),
+        # work queues (views/queues.py)
+        due_soon_filter(), my_clients_filter(), birthdays_filter(), holiday_filter(),
     )
     column_labels = {**COLUMN_LABELS, "tier_changes": _l("Tier history")}
     column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue)}
@@ -162,8 +165,39 @@ class ClientView(SecureModelView):
             return
         flash(messages.recalculation_summary(result), "success")
 
+    # --- plan callbacks (services/planning.py) -----------------------------------------
+
+    @action("plan_callbacks", _l("Plan callbacks"),
+            _l("Plan callbacks for the selected clients?"),
+            capability=Capability.plan_callbacks)
+    def action_plan_callbacks(self, ids: list[str]) -> None:
+        self._plan(self.selected(ids), "selected")
+
+    @expose("/plan-callbacks/", methods=("POST",))
+    @requires(Capability.plan_callbacks, unfiltered=Capability.plan_callbacks_all)
+    def plan_callbacks_view(self) -> Any:
+        """Every client matching the list's search and filters (with neither: every
+        client, which needs ``plan_callbacks_all``)."""
+        self._plan(self.selection_scope(), "filtered" if self.list_narrowed() else "all")
+        return redirect(self.list_url())
+
+    def _plan(self, scope: sa.Select, label: str) -> None:
+        try:
+            with locking.refusing_busy_writes():
+                result = planning.plan_callbacks(
+                    db.session, scope=scope, actor=current_user._get_current_object(),
+                    scope_label=label)
+                db.session.commit()
+        except locking.Busy as busy:
+            db.session.rollback()
+            flash(str(busy), "error")
+            return
+        flash(planning.summary(result), "success")
+
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
+            kwargs["can_plan"] = self.allowed(Capability.plan_callbacks)
+            kwargs["can_plan_all"] = self.allowed(Capability.plan_callbacks_all)
             kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
             kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
             kwargs["list_narrowed"] = self.list_narrowed()

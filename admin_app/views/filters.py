@@ -70,3 +70,29 @@ class OverdueFilter(BaseSQLAFilter):
 
     def operation(self) -> Any:
         return _l("is")
+
+
+YES_ONLY = (("1", _l("Yes")),)
+
+
+class QueueFilter(BaseSQLAFilter):
+    """A work queue (``views.queues``) as a list filter, named by ``key`` for
+    ``links.list_url``. Its criterion is asked for each list drawn, with the chosen
+    option's value: the rows depend on the time, the user and the choice (None: none)."""
+
+    def __init__(self, key: str, column: Any, name: Any,
+                 criterion: Callable[[str], sa.ColumnElement[bool] | None],
+                 options: Any = YES_ONLY) -> None:
+        super().__init__(column, name, options=options)
+        self.key = key
+        self.criterion = criterion
+
+    def validate(self, value: Any) -> bool:
+        return value in {option for option, _label in self.get_options(None) or ()}
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        found = self.criterion(value)
+        return query.filter(found if found is not None else sa.false())
+
+    def operation(self) -> Any:
+        return _l("is")

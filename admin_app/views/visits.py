@@ -8,6 +8,7 @@ from ..labels import COLUMN_LABELS
 from ..models import Visit
 from .base import SecureModelView
 from .lookups import CLIENT_LOOKUP, user_lookup
+from .queues import my_week_filter
 
 
 class VisitView(SecureModelView):
@@ -25,7 +26,7 @@ class VisitView(SecureModelView):
                             "satisfaction", ("client", "client.name"))
     column_default_sort = ("scheduled_for", True)
     column_filters = ("channel", "purpose", "status", "scheduled_for", "completed_at",
-                      "satisfaction")
+                      "satisfaction", my_week_filter())
     column_labels = COLUMN_LABELS
     form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
                     "completed_at", "satisfaction", "summary")
