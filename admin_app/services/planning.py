@@ -80,7 +80,7 @@ def plan_callbacks(session: Session, *, scope: sa.Select[Any] | None = None,
                       sa.literal(PURPOSE.value), sa.literal(VisitStatus.planned.value), when)
             .join(advisor, advisor.id == Client.advisor_id)
             .where(in_scope, due, advised, ~planned))
-    inserted: Any = session.execute(sa.insert(Visit).from_select(
+    inserted: Any = session.connection().execute(sa.insert(Visit).from_select(
         ["client_id", "staff_id", "channel", "purpose", "status", "scheduled_for"], rows))
     result.planned = inserted.rowcount
     audit.record(session, action=AuditAction.plan_callbacks, entity="visit", actor=actor,
