@@ -69,20 +69,23 @@ def plan_callbacks(session: Session, *, scope: sa.Select[Any] | None = None,
     in_scope: Any = sa.true() if scope is None else Client.id.in_(scope)
     clients = (sa.select(sa.func.count().filter(~due),
                          sa.func.count().filter(due, ~advised),
-                         sa.func.count().filter(due, advised, planned))
+                         sa.func.count().filter(due, advised, planned),
+                         sa.func.count().filter(due, advised, ~planned))
                .select_from(Client).outerjoin(advisor, advisor.id == Client.advisor_id)
                .where(in_scope))
     result = PlanResult()
-    result.no_due_date, result.no_advisor, result.already_planned = session.execute(clients).one()
+    (result.no_due_date, result.no_advisor, result.already_planned,
+     result.planned) = session.execute(clients).one()
     moment = sa.literal(now, UTCDateTime)
     when = sa.case((Client.next_callback_due < moment, moment), else_=Client.next_callback_due)
     rows = (sa.select(Client.id, Client.advisor_id, sa.literal(CHANNEL.value),
                       sa.literal(PURPOSE.value), sa.literal(VisitStatus.planned.value), when)
             .join(advisor, advisor.id == Client.advisor_id)
             .where(in_scope, due, advised, ~planned))
-    inserted: Any = session.connection().execute(sa.insert(Visit).from_select(
+    # The same clients as the last count (planning runs one at a time): the driver's row
+    # count of an INSERT … SELECT is not reliable on every engine (-1 on psycopg).
+    session.execute(sa.insert(Visit).from_select(
         ["client_id", "staff_id", "channel", "purpose", "status", "scheduled_for"], rows))
-    result.planned = inserted.rowcount
     audit.record(session, action=AuditAction.plan_callbacks, entity="visit", actor=actor,
                  now=now, changes={"scope": scope_label, **asdict(result)})
     session.flush()
