@@ -190,6 +190,10 @@ class Client(Model):
         sa.CheckConstraint(
             "NOT tier_locked OR tier_lock_reason IS NOT NULL", name="locked_tier_has_reason"
         ),
+        # Work queues (services/queues.py): an advisor's clients, soonest due first; the
+        # birthdays of a week, as ranges of birth dates, counted without reading the rows.
+        sa.Index("ix_client_advisor_id_next_callback_due", "advisor_id", "next_callback_due"),
+        sa.Index("ix_client_birth_date_status", "birth_date", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,8 +206,7 @@ class Client(Model):
         enum_type(ClientStatus, "client_status"), index=True, default=ClientStatus.active
     )
     gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "gender"))
-    # Indexed for the birthday queue, which asks for ranges of birth dates (services/queues.py).
-    birth_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    birth_date: Mapped[date | None] = mapped_column(sa.Date)
     # No index on phone or id_number: they are found by substring search (ILIKE '%…%'),
     # which a b-tree can't serve, and every index is paid for on each tier recalculation.
     phone: Mapped[str | None] = mapped_column(sa.String(32))
@@ -272,6 +275,9 @@ class Visit(Model):
         sa.CheckConstraint(
             "satisfaction IS NULL OR status = 'done'", name="satisfaction_only_when_done"
         ),
+        # The work queue of one's callbacks still planned this week (services/queues.py).
+        sa.Index("ix_visit_staff_id_status_scheduled_for", "staff_id", "status",
+                 "scheduled_for"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

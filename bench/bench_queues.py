@@ -87,7 +87,8 @@ def populate(url: str, n: int) -> None:
         holiday = festivals.upcoming(workdays.today())[0]
         greeting = (holiday.first - timedelta(days=3)).isoformat()
         done = _moment(engine, "-24 * (30 + (id * k) % 300)")
-        planned = _moment(engine, "24 * ((id % 60) - 10) + id % 24")
+        # An advisor's planned visits (every fourth client of theirs) over 60 days.
+        planned = _moment(engine, "24 * (((id / 200) % 60) - 10) + (id / 200) % 24")
         greeted = "k = 2 AND id % 10 = 0"
         for k in (1, 2, 3):
             status = "CASE WHEN (id / 50) % 4 = 0 THEN 'planned' ELSE 'missed' END" if k == 3 else \

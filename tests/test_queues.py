@@ -314,3 +314,21 @@ def test_my_callbacks_this_week_are_the_users_own(app, as_role, users, role):
     rows = browser.get(url).text.split("</thead>")[1]
     assert [owner for owner in ("staff", "supervisor", "admin")
             if f"Test {owner}" in rows] == [role]
+
+
+def test_the_holiday_queue_lists_those_still_to_greet_without_counting_them(app, as_role):
+    from admin_app.extensions import db
+
+    festival = festivals.upcoming(workdays.today())[0]
+    with app.app_context():
+        client(db.session, "QUIET")
+        greeted = client(db.session, "OLD")
+        factories.visit(db.session, client=greeted, purpose="holiday_greeting",
+                        scheduled_for=datetime.combine(festival.first, datetime.min.time(),
+                                                       tzinfo=SHANGHAI) - timedelta(days=1))
+        db.session.commit()
+    browser = as_role("staff")
+    page = browser.get(menu_links(browser.get("/admin/").text)["Holiday greetings"]).text
+    assert list_codes(page) == {"QUIET"}
+    assert re.search(r'class="nav-link active">List</a>', page)  # no "(N)": not counted
+    assert "Plan callbacks for the clients in this list" in page

@@ -82,10 +82,11 @@ class QueueFilter(BaseSQLAFilter):
 
     def __init__(self, key: str, column: Any, name: Any,
                  criterion: Callable[[str], sa.ColumnElement[bool] | None],
-                 options: Any = YES_ONLY) -> None:
+                 options: Any = YES_ONLY, counted: bool = True) -> None:
         super().__init__(column, name, options=options)
         self.key = key
         self.criterion = criterion
+        self.counted = counted  # False: a list so filtered pages without a count
 
     def validate(self, value: Any) -> bool:
         return value in {option for option, _label in self.get_options(None) or ()}
