@@ -132,14 +132,14 @@ def test_birthdays_leave_out_closed_accounts_and_unknown_birth_dates(session):
     assert birthday_codes(session, date(2026, 12, 1)) == {"1980-12-01", "1982-12-01"}
 
 
-def test_birthdays_are_looked_up_as_ranges_per_birth_year():
-    ranges = queues.birth_date_ranges(date(2026, 12, 28))
-    assert (date(1990, 12, 28), date(1991, 1, 3)) in ranges  # one range into the new year
-    assert ranges[0] == (date(1906, 1, 1), date(1906, 1, 3))
-    assert min(first for first, _last in ranges).year == 2026 - queues.OLDEST_CLIENT_YEARS
-    common = queues.birth_date_ranges(date(2027, 2, 23))
-    assert (date(2000, 2, 23), date(2000, 3, 1)) in common  # leap birth year: 29th inside
-    assert (date(2001, 2, 23), date(2001, 3, 1)) in common
+def test_birthdays_are_looked_up_as_birth_dates_in_every_year():
+    dates = queues.birth_dates(date(2026, 12, 28))
+    assert date(1990, 12, 28) in dates and date(1991, 1, 3) in dates
+    assert date(1990, 12, 27) not in dates and date(1991, 1, 4) not in dates
+    assert min(dates) == date(2026 - queues.OLDEST_CLIENT_YEARS, 1, 1)
+    assert len(dates) == 7 * (queues.OLDEST_CLIENT_YEARS + 1)
+    common = queues.birth_dates(date(2027, 2, 23))  # the 28th of a common year
+    assert date(2000, 2, 29) in common and date(2001, 3, 1) in common
 
 
 # --- holidays ---------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def test_every_queue_is_in_the_menu_and_on_the_dashboard_by_its_filter_name(app,
         "Callbacks due in the next 7 days": ("client", [("due_soon", "1")]),
         "My clients": ("client", [("mine", "1")]),
         "My callbacks this week": ("visit", [("my_week", "1")]),
-        "Birthdays in the next 7 days": ("client", [("birthdays", "1")]),
+        "Birthdays in the next 7 days": ("client", [("birthdays", "1")]),  # by birth date
         "Holiday greetings": ("client", [("holiday", festivals.upcoming(
             workdays.today())[0].key)]),
     }

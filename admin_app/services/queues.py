@@ -97,26 +97,19 @@ def birthday_dates(today: date) -> list[tuple[int, int]]:
     return found
 
 
-def birth_date_ranges(today: date) -> list[tuple[date, date]]:
-    """The birthdays of the window as ranges of birth dates, one or two per birth year
-    (two where the window runs into the new year), so that an index on the birth date
-    serves them on every engine."""
-    ranges: list[tuple[date, date]] = []
-    for year in range(today.year - OLDEST_CLIENT_YEARS, today.year + 1):
-        days = sorted(date(year, month, day) for month, day in birthday_dates(today)
-                      if (month, day) != (2, 29) or _is_leap(year))
-        for day in days:
-            if ranges and ranges[-1][1] + timedelta(days=1) == day:
-                ranges[-1] = (ranges[-1][0], day)
-            else:
-                ranges.append((day, day))
-    return ranges
+def birth_dates(today: date) -> list[date]:
+    """The birthdays of the window as the birth dates they can be, in every birth year
+    back to ``OLDEST_CLIENT_YEARS``: a list the index on the birth date looks up one by
+    one on every engine (some 850 dates), counting them without reading the clients."""
+    days = birthday_dates(today)
+    return [date(year, month, day)
+            for year in range(today.year - OLDEST_CLIENT_YEARS, today.year + 1)
+            for month, day in days if (month, day) != (2, 29) or _is_leap(year)]
 
 
 def birthdays(today: date) -> sa.ColumnElement[bool]:
     """Clients in care whose birthday falls in the window starting ``today``."""
-    return sa.and_(in_care(), sa.or_(*(Client.birth_date.between(first, last)
-                                       for first, last in birth_date_ranges(today))))
+    return sa.and_(Client.birth_date.in_(birth_dates(today)), in_care())
 
 
 def greeted_for(festival: Festival, zone: tzinfo) -> sa.Exists:

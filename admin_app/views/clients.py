@@ -82,7 +82,7 @@ class ClientView(SecureModelView):
     )
     column_searchable_list = ("code", "name", "phone", "email", "id_number")
     column_sortable_list = ("code", "name", "kind", "status", "risk_profile", "assets",
-                            ("tier", "tier.rank"), "next_callback_due")
+                            ("tier", "tier.rank"), "next_callback_due", "birth_date")
     column_default_sort = ("code", False)
     column_filters = (
         FilterEqual(Tier.code, _l("Tier"), options=tier_options()),

@@ -116,7 +116,7 @@ QUEUES = (
           sort="next_callback_due"),
     Queue(_l("My clients"), "client", "mine", sort="next_callback_due"),
     Queue(_l("My callbacks this week"), "visit", "my_week", sort="scheduled_for"),
-    Queue(_l("Birthdays in the next 7 days"), "client", "birthdays"),
+    Queue(_l("Birthdays in the next 7 days"), "client", "birthdays", sort="birth_date"),
     Queue(_l("Holiday greetings"), "client", "holiday", value=next_holiday),
 )
 
