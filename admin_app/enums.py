@@ -200,6 +200,7 @@ class AuditAction(LabelledEnum):
     logout = "logout", _l("Logged out")
     transition = "transition", _l("Complaint step")
     recalculate_tiers = "recalculate_tiers", _l("Tier recalculation")
+    plan_callbacks = "plan_callbacks", _l("Callbacks planned")
     export = "export", _l("Exported")
     seed = "seed", _l("Demo data loaded")
 
@@ -245,6 +246,8 @@ class Capability(StrEnum):
     recalculate_tier = "recalculate_tier"
     recalculate_all = "recalculate_all"
     change_tier = "change_tier"
+    plan_callbacks = "plan_callbacks"
+    plan_callbacks_all = "plan_callbacks_all"
     reassign = "reassign"
     close = "close"
     reopen = "reopen"

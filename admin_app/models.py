@@ -194,6 +194,10 @@ class Client(Model):
         # text_pattern_ops: PostgreSQL serves a prefix LIKE from it in any collation (and
         # equality too); SQLite's GLOB prefix uses the plain index (sql.starts_with).
         sa.Index("ix_client_phone", "phone", postgresql_ops={"phone": "text_pattern_ops"}),
+        # Work queues (services/queues.py): an advisor's clients, soonest due first; the
+        # birthdays of a week, as ranges of birth dates, counted without reading the rows.
+        sa.Index("ix_client_advisor_id_next_callback_due", "advisor_id", "next_callback_due"),
+        sa.Index("ix_client_birth_date_status", "birth_date", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -276,6 +280,9 @@ class Visit(Model):
         sa.CheckConstraint(
             "satisfaction IS NULL OR status = 'done'", name="satisfaction_only_when_done"
         ),
+        # The work queue of one's callbacks still planned this week (services/queues.py).
+        sa.Index("ix_visit_staff_id_status_scheduled_for", "staff_id", "status",
+                 "scheduled_for"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

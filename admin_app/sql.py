@@ -525,6 +525,14 @@ def lock_against_writers(session: Session, model: Any) -> None:
                         .execution_options(synchronize_session=False))
 
 
+def hold_named_lock(session: Session, key: int) -> None:
+    """Make the work named by ``key`` one at a time until the transaction ends, without
+    holding any rows. PostgreSQL: a transaction-level advisory lock. SQLite needs none:
+    its one writer at a time already keeps two such transactions apart."""
+    if engine_of(session) == POSTGRESQL:
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def create_temp_table(session: Session, name: str, select: sa.Select[Any]) -> None:
     """``CREATE TEMPORARY TABLE name AS select`` (replacing one left by this connection).
 

@@ -23,7 +23,7 @@ def resolve(app, url: str) -> tuple[str, list[object]]:
 
 
 def dashboard_link(html: str, label: str) -> str:
-    card = html[html.index(label):]
+    card = html[html.index(label, html.index('class="card-body"')):]  # not the menu's
     start = card.index('href="') + len('href="')
     return card[start:card.index('"', start)].replace("&amp;", "&")
 

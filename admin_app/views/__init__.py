@@ -18,6 +18,7 @@ from .clients import ClientView
 from .complaints import ComplaintView
 from .dashboard import DashboardView
 from .events import EventView
+from .queues import CATEGORY, QUEUES, QueueLink
 from .service_levels import ServiceLevelView
 from .tiers import TierView
 from .users import UserView
@@ -38,6 +39,8 @@ def build_admin(app) -> Admin:
         theme=Bootstrap4Theme(swatch="cerulean", fluid=True),
         csp_nonce_generator=csp_nonce,
     )
+    for queue in QUEUES:  # the day's work first, after the dashboard
+        admin.add_menu_item(QueueLink(queue), target_category=CATEGORY)
     admin.add_view(ClientView(db, name=_l("Clients"), endpoint="client"))
     admin.add_view(VisitView(db, name=_l("Visits"), endpoint="visit"))
     admin.add_view(EventView(db, name=_l("Events"), endpoint="event"))

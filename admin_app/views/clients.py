@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, g, has_request_context, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import LazyString
@@ -26,13 +26,14 @@ from ..forms.validators import (
 )
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
-from ..services import callbacks, locking, messages, tiers
-from . import client_page
+from ..services import callbacks, locking, messages, planning, tiers
+from . import adapter, client_page
 from .actions import action, requires
 from .base import SecureModelView
 from .filters import OverdueFilter
 from .formatting import overdue_formatter, phone_formatter
 from .lookups import user_lookup
+from .queues import birthdays_filter, due_soon_filter, holiday_filter, my_clients_filter
 
 
 def tier_options() -> list[tuple[str, Any]]:
@@ -54,7 +55,7 @@ class ClientView(SecureModelView):
     details_template = "admin/client_details.html"  # the whole relationship: client_page
 
     column_list = ("code", "name", "kind", "tier", "status", "risk_profile", "assets",
-                   "advisor", "next_callback_due")
+                   "advisor", "next_callback_due", "birth_date")
     column_details_list = (
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
@@ -65,7 +66,7 @@ class ClientView(SecureModelView):
     column_searchable_list = ("code", "name", "phone", "email", "id_number")
     phone_columns = frozenset({"phone"})
     column_sortable_list = ("code", "name", "kind", "status", "risk_profile", "assets",
-                            ("tier", "tier.rank"), "next_callback_due")
+                            ("tier", "tier.rank"), "next_callback_due", "birth_date")
     column_default_sort = ("code", False)
     column_filters = (
         FilterEqual(Tier.code, _l("Tier"), options=tier_options()),
@@ -73,6 +74,8 @@ class ClientView(SecureModelView):
         "tier_locked", "next_callback_due", "created_at",
         OverdueFilter(Client.next_callback_due, _l("Callback overdue"),
                       callbacks.overdue_criterion),
+        # work queues (views/queues.py)
+        due_soon_filter(), my_clients_filter(), birthdays_filter(), holiday_filter(),
     )
     column_labels = COLUMN_LABELS
     column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue),
@@ -101,6 +104,16 @@ class ClientView(SecureModelView):
                                    "A tier chosen by hand is recorded as a manual change.")},
     }
     form_ajax_refs = {"advisor": user_lookup("advisor")}
+
+    @property
+    def simple_list_pager(self) -> bool:  # type: ignore[override]
+        """A list filtered by an uncounted queue (holiday greetings: most clients) pages
+        by previous / next, without counting its rows."""
+        if not has_request_context() or request.endpoint != f"{self.endpoint}.index_view":
+            return False
+        filters = adapter.filters(self)
+        return any(not getattr(filters[index], "counted", True)
+                   for index, *_rest in adapter.list_args(self).filters or ())
 
     def on_model_change(self, form, model, is_created):
         tiers.apply_manual_change(db.session, model, actor=current_user._get_current_object())
@@ -148,8 +161,39 @@ class ClientView(SecureModelView):
             return
         flash(messages.recalculation_summary(result), "success")
 
+    # --- plan callbacks (services/planning.py) -----------------------------------------
+
+    @action("plan_callbacks", _l("Plan callbacks"),
+            _l("Plan callbacks for the selected clients?"),
+            capability=Capability.plan_callbacks)
+    def action_plan_callbacks(self, ids: list[str]) -> None:
+        self._plan(self.selected(ids), "selected")
+
+    @expose("/plan-callbacks/", methods=("POST",))
+    @requires(Capability.plan_callbacks, unfiltered=Capability.plan_callbacks_all)
+    def plan_callbacks_view(self) -> Any:
+        """Every client matching the list's search and filters (with neither: every
+        client, which needs ``plan_callbacks_all``)."""
+        self._plan(self.selection_scope(), "filtered" if self.list_narrowed() else "all")
+        return redirect(self.list_url())
+
+    def _plan(self, scope: sa.Select, label: str) -> None:
+        try:
+            with locking.refusing_busy_writes():
+                result = planning.plan_callbacks(
+                    db.session, scope=scope, actor=current_user._get_current_object(),
+                    scope_label=label)
+                db.session.commit()
+        except locking.Busy as busy:
+            db.session.rollback()
+            flash(str(busy), "error")
+            return
+        flash(planning.summary(result), "success")
+
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
+            kwargs["can_plan"] = self.allowed(Capability.plan_callbacks)
+            kwargs["can_plan_all"] = self.allowed(Capability.plan_callbacks_all)
             kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
             kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
             kwargs["list_narrowed"] = self.list_narrowed()

@@ -16,6 +16,7 @@ from .access import role_of_current_user
 from .actions import requires
 from .base import SecureMixin
 from .links import list_url
+from .queues import visible_queues
 
 
 class DashboardView(SecureMixin, AdminIndexView):
@@ -32,7 +33,7 @@ class DashboardView(SecureMixin, AdminIndexView):
             "overdue_complaints": list_url("complaint", filters={"overdue": "1"}),
         }
         return self.render("admin/dashboard.html", summary=summary(db.session), links=links,
-                           calendar_warning=calendar_warning())
+                           queues=visible_queues(), calendar_warning=calendar_warning())
 
 
 def calendar_warning() -> Any:

@@ -129,3 +129,30 @@ class AdvisorFilter(UserFilter):
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         clients = sa.select(Client.id).where(Client.advisor_id == value)
         return query.filter(self.column.in_(clients))
+
+
+YES_ONLY = (("1", _l("Yes")),)
+
+
+class QueueFilter(BaseSQLAFilter):
+    """A work queue (``views.queues``) as a list filter, named by ``key`` for
+    ``links.list_url``. Its criterion is asked for each list drawn, with the chosen
+    option's value: the rows depend on the time, the user and the choice (None: none)."""
+
+    def __init__(self, key: str, column: Any, name: Any,
+                 criterion: Callable[[str], sa.ColumnElement[bool] | None],
+                 options: Any = YES_ONLY, counted: bool = True) -> None:
+        super().__init__(column, name, options=options)
+        self.key = key
+        self.criterion = criterion
+        self.counted = counted  # False: a list so filtered pages without a count
+
+    def validate(self, value: Any) -> bool:
+        return value in {option for option, _label in self.get_options(None) or ()}
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        found = self.criterion(value)
+        return query.filter(found if found is not None else sa.false())
+
+    def operation(self) -> Any:
+        return _l("is")

@@ -13,6 +13,7 @@ from ..models import VISIT_WORK_ORDER, Visit
 from .base import SecureModelView
 from .filters import AdvisorFilter, ClientFilter, UserFilter, client_id_filter
 from .lookups import CLIENT_LOOKUP, user_lookup
+from .queues import my_week_filter
 
 
 class VisitView(SecureModelView):
@@ -33,7 +34,7 @@ class VisitView(SecureModelView):
         UserFilter(Visit.staff_id, _l("Staff"), key="staff"),
         AdvisorFilter(Visit.client_id, _l("Advisor"), key="advisor"),
         "channel", "purpose", "status", "scheduled_for", "completed_at", "satisfaction",
-        client_id_filter(Visit.client_id),
+        client_id_filter(Visit.client_id), my_week_filter(),
     )
     column_labels = COLUMN_LABELS
     form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
