@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .tiers import RecalcResult
 
@@ -15,4 +16,12 @@ def recalculation_summary(result: RecalcResult) -> str:
              same=result.unchanged, locked=result.locked_skipped)
     if result.dry_run:
         text += " " + _("(dry run: nothing was changed)")
+    return text
+
+
+def rescheduled_summary(count: int) -> str:
+    """After a tier's callback interval changed: how many clients' due dates moved."""
+    text: str = ngettext("The next callback date of %(num)d client was recalculated.",
+                         "The next callback dates of %(num)d clients were recalculated.",
+                         count)
     return text

@@ -1,11 +1,14 @@
-"""Callbacks and visits (回访 / 拜访)."""
+"""Callbacks and visits (回访 / 拜访). Saving or deleting one moves its client's last callback
+and next due date in the same transaction (``services.callbacks``)."""
 
 from __future__ import annotations
 
 from ..enums import Resource
+from ..extensions import db
 from ..forms.validators import Score
 from ..labels import COLUMN_LABELS
 from ..models import Visit
+from ..services import callbacks
 from .base import SecureModelView
 from .lookups import CLIENT_LOOKUP, user_lookup
 
@@ -31,3 +34,13 @@ class VisitView(SecureModelView):
                     "completed_at", "satisfaction", "summary")
     form_args = {"satisfaction": {"validators": [Score()]}}
     form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": user_lookup("staff")}
+
+    def on_model_change(self, form, model, is_created):
+        clients = callbacks.clients_of(model)  # before the audit's flush forgets the old one
+        super().on_model_change(form, model, is_created)
+        callbacks.reschedule_from_visits(db.session, clients)
+
+    def on_model_delete(self, model):
+        super().on_model_delete(model)
+        callbacks.reschedule_from_visits(db.session, callbacks.clients_of(model),
+                                         excluding_visit=model.id)
