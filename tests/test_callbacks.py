@@ -493,3 +493,14 @@ def test_the_interval_service_refuses_nothing_and_changes_nothing_for_an_equal_i
     assert seen == []
     assert callbacks.reschedule_tier(session, gold, before_days=182, after_days=91) == 1
     assert same_moment(session.get(Client, client.id).next_callback_due, OCT_1 + 91 * DAY)
+
+
+def test_an_interval_set_on_a_tier_read_earlier_still_moves_its_clients(session):
+    client = add_client(session, "gold", last_callback_at=OCT_1,
+                        next_callback_due=OCT_1 + 182 * DAY)
+    gold = session.get(Tier, tier_id(session, "gold"))
+    session.commit()  # the tier's values are forgotten, to be read again when needed
+    gold.callback_interval_days = 60
+    assert tier_service.apply_interval_change(session, gold) == 1
+    session.commit()
+    assert same_moment(session.get(Client, client.id).next_callback_due, OCT_1 + 60 * DAY)
