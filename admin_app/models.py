@@ -161,7 +161,8 @@ class Tier(Model):
     min_assets: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     min_annual_contribution: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     min_trades_12m: Mapped[int] = mapped_column(default=0)
-    callback_interval_days: Mapped[int] = mapped_column(default=365)
+    # the old value is kept when it changes: the clients of the tier move with it
+    callback_interval_days: Mapped[int] = mapped_column(default=365, active_history=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
     version_id: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -95,6 +95,28 @@ def _add_days_postgresql(element: add_days, compiler: SQLCompiler, **kw: Any) ->
     return _compile(compiler, moment + sa.func.make_interval(0, 0, 0, days), **kw)
 
 
+class add_minutes(_Construct):  # noqa: N801
+    """``moment`` plus ``minutes`` minutes (an integer expression): a UTC time stamp."""
+
+    inherit_cache = True
+    type = sa.DateTime()
+    name = "cc_add_minutes"
+
+
+@compiles(add_minutes, SQLITE)
+def _add_minutes_sqlite(element: add_minutes, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, minutes = _args(element)
+    return _compile(compiler, sa.func.strftime(
+        _const("%Y-%m-%d %H:%M:%S"), moment, _text(minutes) + sa.literal(" minutes")), **kw)
+
+
+@compiles(add_minutes, POSTGRESQL)
+def _add_minutes_postgresql(element: add_minutes, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, minutes = _args(element)
+    return _compile(compiler, moment + sa.func.make_interval(
+        0, 0, 0, 0, 0, sa.cast(minutes, sa.Integer)), **kw)
+
+
 class hours_between(_Construct):  # noqa: N801
     """Hours from ``start`` to ``end``, with fractions."""
 
@@ -611,7 +633,8 @@ def advance_sequence(session: Session, table: sa.Table) -> None:
 
 @contextmanager
 def roomy_cache(session: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache for a bulk load, then the old size back.
+    """On SQLite, a larger page cache for a bulk load (or a set-based write over much of a
+    large table, such as moving the due dates of a tier's clients), then the old size back.
 
     The default 2 MB cache thrashes once a dozen indexes on random-order keys (names,
     phones, ID numbers) outgrow it: 100,000 clients then take about twice as long."""

@@ -27,6 +27,7 @@ def main() -> None:
     run("bench_export.py", "--clients", clients, *(["--no-baseline"] if quick else []))
     run("bench_client_page.py", "--clients", clients)
     run("bench_queues.py", "--clients", clients, *(["--no-baseline"] if quick else []))
+    run("bench_callbacks.py", "--clients", clients)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from admin_app.models import (
     User,
     Visit,
 )
-from admin_app.services import complaints
+from admin_app.services import callbacks, complaints
 from admin_app.services.complaints import REFERENCE_FORMAT
 from admin_app.services.tiers import evaluate, load_thresholds
 
@@ -386,6 +386,7 @@ class _Demo:
 
         advisor = pick(rng, self.advisors) if self.advisors else None
         # Callbacks fall due every ``interval``; about a quarter of clients are overdue.
+        # Prospects and closed clients are not due (the cadence rule of services.callbacks).
         window = now - interval * 1.3
         if window > created_at:
             last_callback = office_time(rng, window, now)
@@ -393,6 +394,7 @@ class _Demo:
             last_callback = office_time(rng, created_at + HOUR,
                                          min(now, created_at + WEEK))
         next_due = last_callback + interval
+        due = callbacks.cadence_due(status, last_callback, created_at, interval.days)
 
         history, tier_changed_at = self.history_rows(client_id, tier, created_at)
         locked = rng.random() < LOCKED_SHARE
@@ -420,7 +422,7 @@ class _Demo:
             "tier_changed_at": tier_changed_at or created_at,
             "advisor_id": advisor,
             "last_callback_at": last_callback,
-            "next_callback_due": next_due,
+            "next_callback_due": due,
             "notes": notes,
             "created_at": created_at,
             "updated_at": max(last_callback, tier_changed_at or created_at, risk_at or created_at),

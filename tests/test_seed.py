@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from admin_app.enums import (
     AttendanceStatus,
+    ClientStatus,
     ComplaintCategory,
     ComplaintStatus,
     EventKind,
@@ -139,8 +140,11 @@ def test_clients_are_plausible_and_consistent(users, session):
             assert client.id_number is None and client.gender is None
             assert client.name.endswith(("公司", "基金会", "理事会", "计划"))
         assert client.created_at <= client.last_callback_at <= NOW
-        assert client.next_callback_due == (
-            client.last_callback_at + timedelta(days=intervals[client.tier_id]))
+        if client.status in (ClientStatus.prospect, ClientStatus.closed):
+            assert client.next_callback_due is None  # not due
+        else:
+            assert client.next_callback_due == (
+                client.last_callback_at + timedelta(days=intervals[client.tier_id]))
         # The last callback is the client's latest completed visit.
         assert last_done[client.id].replace(tzinfo=UTC) == client.last_callback_at
         assert client.assets == client.assets.quantize(Decimal("0.01"))

@@ -15,9 +15,9 @@ from admin_app.models import UTCDateTime
 CONSTRUCTS = sorted(sql._Construct.__subclasses__(), key=lambda c: c.__name__)
 
 
-ARITY = {"add_days": 2, "hours_between": 2, "month_text": 1, "weekday": 1, "hour_of_day": 1,
-         "local_datetime_text": 2, "date_text": 1, "excel_datetime": 2, "excel_date": 1,
-         "random_below": 1, "right": 2, "position": 2, "repeat_text": 2,
+ARITY = {"add_days": 2, "add_minutes": 2, "hours_between": 2, "month_text": 1, "weekday": 1,
+         "hour_of_day": 1, "local_datetime_text": 2, "date_text": 1, "excel_datetime": 2,
+         "excel_date": 1, "random_below": 1, "right": 2, "position": 2, "repeat_text": 2,
          "first_code_point": 1, "money_text": 1}
 
 
@@ -49,6 +49,7 @@ def test_time_constructs(session):
         sql.date_text(sa.literal(date(2026, 2, 28))),
         sql.excel_date(sa.literal(date(2026, 1, 1))),
         sql.excel_datetime(moment(2026, 1, 1, 6, 0), 360),
+        sql.add_minutes(moment(2026, 12, 31, 23, 30), 24 * 60 + 45),
     )).one()
     due = row[0] if isinstance(row[0], datetime) else datetime.fromisoformat(row[0])
     assert due.replace(tzinfo=None) == datetime(2026, 3, 2, 10, 0)
@@ -57,6 +58,8 @@ def test_time_constructs(session):
     assert row[5:8] == ("2026-01-01 23:59:59", "2025-12-31 22:00:00", "2026-02-28")
     assert float(row[8]) == 46023  # what a spreadsheet shows as 2026-01-01
     assert float(row[9]) == pytest.approx(46023.5)
+    later = row[10] if isinstance(row[10], datetime) else datetime.fromisoformat(row[10])
+    assert later.replace(tzinfo=None) == datetime(2027, 1, 2, 0, 15)
 
 
 def test_text_constructs(session):

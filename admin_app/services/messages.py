@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 
 from .tiers import RecalcResult
@@ -17,4 +17,12 @@ def recalculation_summary(result: RecalcResult) -> str:
                   locked=format_number(result.locked_skipped))
     if result.dry_run:
         text += " " + _("(dry run: nothing was changed)")
+    return text
+
+
+def rescheduled_summary(count: int) -> str:
+    """After a tier's callback interval changed: how many clients' due dates moved."""
+    text: str = ngettext("The next callback date of %(num)d client was recalculated.",
+                         "The next callback dates of %(num)d clients were recalculated.",
+                         count)
     return text

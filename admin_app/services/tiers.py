@@ -4,7 +4,10 @@ The rule: a client belongs to the highest-ranked tier whose thresholds it meets 
 measure; the lowest tier has zero thresholds and catches everyone. ``evaluate`` states it
 for one client; ``tier_expression`` states the same rule as a SQL CASE, so a million
 clients are recalculated by the database without loading them. Only clients whose tier
-actually changes are written, which is what makes the recalculation fast.
+actually changes are written, which is what makes the recalculation fast. A client that
+moves, by recalculation or by hand, and the clients of a tier whose callback interval
+changes, get their next callback date by the cadence rule of ``callbacks`` in the same
+statement that moves them.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 from .. import sql
 from ..enums import TierChangeReason
 from ..models import Client, Tier, TierChange, User, UTCDateTime, utcnow
-from . import audit
+from . import audit, callbacks
 
 
 class TierError(ValueError):
@@ -118,12 +121,9 @@ def _rank_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElem
     return sa.case({t.id: t.rank for t in tiers}, value=tier_id, else_=len(tiers) + 1)
 
 
-def _next_due_expression(tiers: Sequence[Thresholds],
-                         new_tier: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """The last completed callback (else the client's creation) plus the new tier's interval."""
-    base = sa.func.coalesce(Client.last_callback_at, Client.created_at)
-    interval = sa.case({t.id: t.callback_interval_days for t in tiers}, value=new_tier)
-    return sql.add_days(base, interval)
+def _interval_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElement[Any]:
+    """The callback interval of the tier ``tier_id`` (an expression; NULL for no tier)."""
+    return sa.case({t.id: t.callback_interval_days for t in tiers}, value=tier_id)
 
 
 def _in_scope(statement: Any, scope: sa.Select[Any] | None) -> Any:
@@ -160,7 +160,9 @@ def recalculate(
     caller commits, so any error leaves nothing changed.
 
     One pass over the clients decides the tier in SQL and keeps only the movers in a
-    temporary table; history and the client update then touch just those rows."""
+    temporary table; history and the client update then touch just those rows. The
+    update also moves their next callback date to the new tier's interval (rule 3 of
+    ``callbacks``: a date brought forward stays if earlier)."""
     now = now or utcnow()
     session.flush()
     if not dry_run:
@@ -204,7 +206,9 @@ def recalculate(
             session.execute(
                 sa.update(Client).where(Client.id == moves.c.client_id)
                 .values(tier_id=moves.c.new_tier, tier_changed_at=now,
-                        next_callback_due=_next_due_expression(tiers, moves.c.new_tier),
+                        next_callback_due=callbacks.rescheduled_expression(
+                            _interval_expression(tiers, moves.c.old_tier),
+                            _interval_expression(tiers, moves.c.new_tier)),
                         updated_at=now, version_id=Client.version_id + 1)
                 .execution_options(synchronize_session=False))
         session.execute(sa.text("DROP TABLE tier_moves"))
@@ -244,8 +248,14 @@ def apply_manual_change(session: Session, client: Client, *, actor: User | None 
                         now: datetime | None = None) -> None:
     """Before a screen saves ``client``: a client without a tier (a new one, or one whose
     tier was cleared on the form) gets the one its figures earn; a tier picked by hand is
-    kept as ``manual`` history."""
-    now = now or utcnow()
+    kept as ``manual`` history. Nothing is flushed meanwhile: the caller saves the client
+    once, as it then stands, and what else its save changes is still there to be seen."""
+    with session.no_autoflush:
+        _settle_tier(session, client, actor=actor, now=now or utcnow())
+
+
+def _settle_tier(session: Session, client: Client, *, actor: User | None,
+                 now: datetime) -> None:
     state: Any = sa.inspect(client)
     removed = state.attrs.tier.history.deleted
     cleared = bool(removed) and client.tier is None
@@ -276,3 +286,17 @@ def apply_manual_change(session: Session, client: Client, *, actor: User | None 
                            to_tier_id=new.id, reason=TierChangeReason.manual, changed_at=now,
                            changed_by_id=actor.id if actor else None))
 
+
+
+def apply_interval_change(session: Session, tier: Tier) -> int:
+    """Before a screen saves ``tier``: when its callback interval changes, the due dates of
+    its clients follow (``callbacks.reschedule_tier``, one UPDATE), under the lock that
+    makes tier changes one at a time. Returns how many clients were rescheduled."""
+    changed = sa.inspect(tier).attrs.callback_interval_days.history.deleted
+    if tier.id is None or not changed or changed[0] is None:
+        return 0
+    before, after = int(changed[0]), int(tier.callback_interval_days)
+    if before == after:
+        return 0
+    hold_tiers(session)
+    return callbacks.reschedule_tier(session, tier.id, before_days=before, after_days=after)

@@ -117,6 +117,7 @@ class ClientView(SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         tiers.apply_manual_change(db.session, model, actor=current_user._get_current_object())
+        callbacks.apply_client_change(db.session, model)
         super().on_model_change(form, model, is_created)
 
     # --- recalculate tier ---------------------------------------------------------------

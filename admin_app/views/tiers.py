@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import flash, g, request
 from flask_babel import lazy_gettext as _l
 
 from ..enums import Resource
@@ -16,7 +16,7 @@ from ..extensions import db
 from ..forms.validators import Money, NonNegative
 from ..labels import COLUMN_LABELS
 from ..models import Tier
-from ..services import tiers
+from ..services import messages, tiers
 from .base import SecureModelView
 
 THRESHOLD_FIELDS = ("min_assets", "min_annual_contribution", "min_trades_12m",
@@ -95,6 +95,15 @@ class TierView(SecureModelView):
         g.tier_impact = [{**row, "name": names[row["tier_id"]]}
                          for row in tiers.impact(db.session, proposed)]
         return False
+
+    def on_model_change(self, form: Any, model: Tier, is_created: bool) -> None:
+        g.rescheduled = tiers.apply_interval_change(db.session, model)
+        super().on_model_change(form, model, is_created)
+
+    def after_model_change(self, form: Any, model: Tier, is_created: bool) -> None:
+        if g.get("rescheduled"):
+            flash(messages.rescheduled_summary(g.rescheduled), "success")
+        super().after_model_change(form, model, is_created)
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.edit_template:

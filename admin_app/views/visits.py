@@ -1,4 +1,5 @@
-"""Callbacks and visits (回访 / 拜访)."""
+"""Callbacks and visits (回访 / 拜访). Saving or deleting one moves its client's last callback
+and next due date in the same transaction (``services.callbacks``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ..enums import Resource
+from ..extensions import db
 from ..forms.validators import Score
 from ..labels import COLUMN_LABELS
 from ..models import VISIT_WORK_ORDER, Visit
+from ..services import callbacks
 from .base import SecureModelView
 from .filters import AdvisorFilter, ClientFilter, UserFilter, client_id_filter
 from .lookups import CLIENT_LOOKUP, user_lookup
@@ -49,3 +52,13 @@ class VisitView(SecureModelView):
         if sort_column is None:
             return query.order_by(*VISIT_WORK_ORDER), joins
         return super()._apply_sorting(query, joins, sort_column, sort_desc)
+
+    def on_model_change(self, form, model, is_created):
+        clients = callbacks.clients_of(model)  # before the audit's flush forgets the old one
+        super().on_model_change(form, model, is_created)
+        callbacks.reschedule_from_visits(db.session, clients)
+
+    def on_model_delete(self, model):
+        super().on_model_delete(model)
+        callbacks.reschedule_from_visits(db.session, callbacks.clients_of(model),
+                                         excluding_visit=model.id)

@@ -6,7 +6,7 @@
 - one's callbacks still planned this week.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

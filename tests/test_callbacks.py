@@ -1,0 +1,506 @@
+"""The callback cadence (services/callbacks.py): who is due when, kept by every write that
+moves it -- visits saved, undone and deleted, clients created and edited, tiers changed by
+recalculation or by hand, a tier's interval changed -- through the services and through
+the screens, with the clock pinned."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from admin_app.enums import ClientStatus
+from admin_app.extensions import db
+from admin_app.models import Client, Tier, Visit
+from admin_app.services import callbacks, dashboard
+from admin_app.services import tiers as tier_service
+from admin_app.views import filters
+from admin_app.views.links import list_url
+
+from . import factories
+from .conftest import assert_redirect, form_values
+
+NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)  # a Sunday, 14:00 in Shanghai
+DAY = timedelta(days=1)
+INTERVAL = {"diamond": 30, "platinum": 90, "gold": 182, "standard": 365}
+CREATED = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``now`` for the services is NOW, wherever they are called from."""
+    for module in (callbacks, tier_service, dashboard, filters):
+        monkeypatch.setattr(module, "utcnow", lambda: NOW)
+    return NOW
+
+
+@contextmanager
+def statements(engine):
+    """The SQL statements ``engine`` runs inside the block, as a list of their text."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def client_updates(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.upper().startswith("UPDATE CLIENT ")]
+
+
+def tier_id(session, code: str) -> int:
+    return session.scalar(sa.select(Tier.id).where(Tier.code == code))
+
+
+def add_client(session, tier: str | None = "gold", **overrides) -> Client:
+    return factories.client(session, tier=factories.tier(session, tier) if tier else None,
+                            created_at=CREATED, **overrides)
+
+
+def done_visit(session, client: Client, completed: datetime, **overrides) -> Visit:
+    return factories.visit(session, client=client, status="done", completed_at=completed,
+                           scheduled_for=completed, **overrides)
+
+
+def schedule(app, client_id: int) -> tuple[datetime | None, datetime | None]:
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        return client.last_callback_at, client.next_callback_due
+
+
+def same_moment(a: datetime | None, b: datetime | None) -> bool:
+    """Equal to the second (SQLite keeps dates computed in SQL without their fraction)."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(microsecond=0) == b.replace(microsecond=0)
+
+
+# --- the rule, stated twice ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "last", "interval", "expected"), [
+    ("active", NOW, 182, NOW + 182 * DAY),
+    ("dormant", NOW, 30, NOW + 30 * DAY),          # dormant clients are still called
+    ("active", None, 182, CREATED + 7 * DAY),       # never called: the new-client callback
+    ("active", None, None, CREATED + 7 * DAY),
+    ("active", NOW, None, None),                    # called, but no tier: no cadence
+    ("prospect", None, 182, None),
+    ("closed", NOW, 182, None),
+])
+def test_cadence_date(status, last, interval, expected):
+    assert callbacks.cadence_due(status, last, CREATED, interval) == expected
+
+
+@pytest.mark.parametrize(("current", "before", "after", "expected"), [
+    (NOW + 182 * DAY, NOW + 182 * DAY, NOW + 30 * DAY, NOW + 30 * DAY),   # on the cadence
+    (NOW + 30 * DAY, NOW + 30 * DAY, NOW + 182 * DAY, NOW + 182 * DAY),
+    (NOW, NOW + 30 * DAY, NOW + 182 * DAY, NOW),                          # brought forward
+    (NOW, NOW + 182 * DAY, NOW - DAY, NOW - DAY),                          # ... unless later
+    (None, NOW, NOW + DAY, NOW + DAY),
+    (NOW, NOW + DAY, None, None),                                          # not due any more
+    # written by SQLite without its fraction of a second: still the cadence date
+    (NOW, NOW.replace(microsecond=500), NOW + DAY, NOW + DAY),
+])
+def test_rescheduled_date(current, before, after, expected):
+    assert callbacks.rescheduled_due(current, before, after) == expected
+
+
+moments = st.one_of(st.none(), st.integers(-400, 400).map(
+    lambda days: NOW + timedelta(days=days, microseconds=days % 3 * 250_000)))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(status=st.sampled_from(list(ClientStatus)), last=moments, current=moments,
+       tier=st.sampled_from([None, "diamond", "gold"]),
+       before=st.sampled_from([30, 182, 365]), after=st.sampled_from([30, 182, 365]))
+def test_the_rule_agrees_in_sql_and_for_one_client(session, status, last, current, tier,
+                                                   before, after):
+    client = add_client(session, tier, status=status, last_callback_at=last,
+                        next_callback_due=current)
+    interval = INTERVAL[tier] if tier else None
+    in_sql = session.execute(
+        sa.select(callbacks.due_expression(callbacks.interval_of_tier(Client.tier_id)),
+                  callbacks.rescheduled_expression(sa.literal(before), sa.literal(after)))
+        .where(Client.id == client.id)).one()
+    due, rescheduled = (None if v is None else datetime.fromisoformat(str(v))
+                        .replace(tzinfo=UTC) for v in in_sql)
+    assert same_moment(due, callbacks.cadence_due(status, last, CREATED, interval))
+    assert same_moment(rescheduled, callbacks.rescheduled_due(
+        current, callbacks.cadence_due(status, last, CREATED, before),
+        callbacks.cadence_due(status, last, CREATED, after)))
+    session.rollback()
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gold_client(app, users) -> int:
+    """A gold client called once, on 1 October (its due date as the rule says)."""
+    with app.app_context():
+        client = add_client(db.session, "gold", advisor_id=users["staff"])
+        first = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
+        done_visit(db.session, client, first)
+        client.last_callback_at = first
+        client.next_callback_due = first + 182 * DAY
+        db.session.commit()
+        return client.id
+
+
+OCT_1 = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
+NOV_20 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # typed as 2026-11-20 10:00:00 in Shanghai
+
+
+def record_callback(browser, client_id: int, users, **changes):
+    data = {"client": str(client_id), "staff": str(users["staff"]), "channel": "phone",
+            "purpose": "scheduled_callback", "status": "done",
+            "scheduled_for": "2026-11-20 09:30:00", "completed_at": "2026-11-20 10:00:00",
+            "satisfaction": "5", "summary": "Called", **changes}
+    return browser.post_form("/admin/visit/new/", data)
+
+
+def test_a_done_callback_sets_last_callback_and_next_due(app, as_role, users, gold_client):
+    response = record_callback(as_role("staff"), gold_client, users)
+    assert_redirect(response, to="/admin/visit/")
+    assert schedule(app, gold_client) == (NOV_20, NOV_20 + 182 * DAY)
+
+
+def test_a_planned_visit_changed_to_done_moves_the_schedule(app, as_role, users, gold_client):
+    staff = as_role("staff")
+    record_callback(staff, gold_client, users, status="planned", completed_at="",
+                    satisfaction="")
+    assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)  # planned: nothing yet
+    with app.app_context():
+        planned = db.session.scalar(sa.select(Visit.id).where(Visit.status == "planned"))
+    url = f"/admin/visit/edit/?id={planned}"
+    data = {**form_values(staff.get(url).text), "status": "done",
+            "completed_at": "2026-11-20 10:00:00"}
+    assert_redirect(staff.post_form(url, data), to="/admin/visit/")
+    assert schedule(app, gold_client) == (NOV_20, NOV_20 + 182 * DAY)
+
+
+def test_undoing_a_callback_puts_back_what_the_remaining_ones_say(app, as_role, users,
+                                                                   gold_client):
+    staff = as_role("staff")
+    record_callback(staff, gold_client, users)
+    with app.app_context():
+        latest = db.session.scalar(sa.select(Visit.id).where(Visit.completed_at == NOV_20))
+    url = f"/admin/visit/edit/?id={latest}"
+    data = {**form_values(staff.get(url).text), "status": "cancelled", "satisfaction": ""}
+    assert_redirect(staff.post_form(url, data), to="/admin/visit/")
+    assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)
+
+
+def test_moving_the_completion_earlier_moves_the_schedule_back(app, as_role, users,
+                                                                gold_client):
+    staff = as_role("staff")
+    record_callback(staff, gold_client, users)
+    with app.app_context():
+        latest = db.session.scalar(sa.select(Visit.id).where(Visit.completed_at == NOV_20))
+    url = f"/admin/visit/edit/?id={latest}"
+    data = {**form_values(staff.get(url).text), "completed_at": "2026-11-02 10:00:00"}
+    assert_redirect(staff.post_form(url, data), to="/admin/visit/")
+    nov_2 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    assert schedule(app, gold_client) == (nov_2, nov_2 + 182 * DAY)
+
+
+def test_deleting_callbacks_puts_back_what_the_remaining_ones_say(app, as_role, users,
+                                                                   gold_client):
+    admin = as_role("admin")
+    record_callback(admin, gold_client, users)
+    with app.app_context():
+        latest, first = (db.session.scalar(sa.select(Visit.id).where(Visit.completed_at == t))
+                         for t in (NOV_20, OCT_1))
+    response = admin.post_form("/admin/visit/delete/", {"id": str(latest), "url": "/admin/visit/"},
+                               token_url="/admin/visit/")
+    assert_redirect(response, to="/admin/visit/")
+    assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)
+    # the last one, by the list's bulk delete: never called again -> the new-client callback
+    response = admin.post_form("/admin/visit/action/", {"action": "delete", "rowid": str(first)},
+                               token_url="/admin/visit/")
+    assert_redirect(response, to="/admin/visit/")
+    assert schedule(app, gold_client) == (None, CREATED + 7 * DAY)
+
+
+def test_a_callback_moved_to_another_client_moves_both_schedules(app, as_role, users,
+                                                                  gold_client):
+    staff = as_role("staff")
+    record_callback(staff, gold_client, users)
+    with app.app_context():
+        other = add_client(db.session, "diamond").id
+        db.session.commit()
+        latest = db.session.scalar(sa.select(Visit.id).where(Visit.completed_at == NOV_20))
+    url = f"/admin/visit/edit/?id={latest}"
+    data = {**form_values(staff.get(url).text), "client": str(other)}
+    assert_redirect(staff.post_form(url, data), to="/admin/visit/")
+    assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)
+    assert schedule(app, other) == (NOV_20, NOV_20 + 30 * DAY)
+
+
+def test_an_older_callback_recorded_late_changes_nothing(app, as_role, users, gold_client):
+    with app.app_context():  # made active again: due at once
+        db.session.get(Client, gold_client).next_callback_due = NOW
+        db.session.commit()
+    record_callback(as_role("staff"), gold_client, users, completed_at="2026-09-01 10:00:00",
+                    scheduled_for="")
+    assert schedule(app, gold_client) == (OCT_1, NOW)
+
+
+@pytest.mark.parametrize("status", ["prospect", "closed"])
+def test_callbacks_of_clients_not_due_leave_them_not_due(app, as_role, users, status):
+    with app.app_context():
+        client = add_client(db.session, "gold", status=status).id
+        db.session.commit()
+    record_callback(as_role("staff"), client, users)
+    assert schedule(app, client) == (NOV_20, None)
+
+
+def test_saving_a_callback_is_one_update_of_the_client(app, as_role, users, gold_client):
+    staff = as_role("staff")
+    token = staff.token_from("/admin/visit/new/")
+    data = {"client": str(gold_client), "staff": str(users["staff"]), "channel": "phone",
+            "purpose": "scheduled_callback", "status": "done",
+            "completed_at": "2026-11-20 10:00:00", "csrf_token": token}
+    with app.app_context(), statements(db.engine) as seen:
+        staff.client.post("/admin/visit/new/", data=data)
+    assert len(client_updates(seen)) == 1
+    assert schedule(app, gold_client) == (NOV_20, NOV_20 + 182 * DAY)
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+NEW_CLIENT = {"code": "N0000001", "name": "新客户", "kind": "individual",
+              "assets": "100", "annual_contribution": "0", "trades_12m": "0"}
+
+
+@pytest.mark.parametrize(("status", "due"), [
+    ("active", NOW + 7 * DAY), ("dormant", NOW + 7 * DAY), ("prospect", None), ("closed", None)])
+def test_a_new_client_is_due_for_its_new_client_callback(app, as_role, clock, status, due):
+    response = as_role("staff").post_form("/admin/client/new/", {**NEW_CLIENT, "status": status})
+    assert_redirect(response, to="/admin/client/")
+    with app.app_context():
+        client = db.session.scalar(sa.select(Client).where(Client.code == "N0000001"))
+        assert (client.created_at, client.last_callback_at, client.next_callback_due) == \
+            (NOW, None, due)
+
+
+@pytest.mark.parametrize(("before", "after", "due"), [
+    ("active", "closed", None),
+    ("active", "prospect", None),
+    ("closed", "active", NOW),                         # active again: due at once
+    ("dormant", "active", NOW),
+    ("prospect", "active", NOW),
+    ("closed", "dormant", OCT_1 + 182 * DAY),          # back on the cadence
+    ("active", "dormant", OCT_1 + 100 * DAY),          # unchanged
+])
+def test_a_change_of_status_moves_the_due_date(app, as_role, clock, before, after, due):
+    with app.app_context():
+        client = add_client(db.session, "gold", status=before, last_callback_at=OCT_1,
+                            next_callback_due=None if before in ("prospect", "closed")
+                            else OCT_1 + 100 * DAY)
+        db.session.commit()
+        ids = {"client": client.id}
+    staff = as_role("staff")
+    url = f"/admin/client/edit/?id={ids['client']}"
+    response = staff.post_form(url, {**form_values(staff.get(url).text), "status": after})
+    assert_redirect(response, to="/admin/client/")
+    assert schedule(app, ids["client"])[1] == due
+
+
+def test_closed_clients_leave_the_overdue_count_and_list(app, as_role, clock):
+    with app.app_context():
+        client = add_client(db.session, "gold", code="OVERDUE1",
+                            last_callback_at=OCT_1 - 200 * DAY,
+                            next_callback_due=OCT_1 - 18 * DAY)
+        db.session.commit()
+        client_id = client.id
+    with app.test_request_context():
+        overdue_list = list_url("client", filters={"overdue": "1"})
+    admin = as_role("admin")
+
+    def overdue() -> tuple[int, bool]:
+        with app.app_context():
+            cards = {key: value for key, _label, value in dashboard.summary(db.session).cards}
+        return cards["overdue_callbacks"], "OVERDUE1" in admin.get(overdue_list).text
+
+    assert overdue() == (1, True)
+    url = f"/admin/client/edit/?id={client_id}"
+    admin.post_form(url, {**form_values(admin.get(url).text), "status": "closed"})
+    assert overdue() == (0, False)
+
+
+def test_a_tier_chosen_by_hand_moves_the_due_date(app, as_role, gold_client):
+    supervisor = as_role("supervisor")
+    url = f"/admin/client/edit/?id={gold_client}"
+    with app.app_context():
+        diamond = tier_id(db.session, "diamond")
+    data = {**form_values(supervisor.get(url).text), "tier": str(diamond)}
+    assert_redirect(supervisor.post_form(url, data), to="/admin/client/")
+    assert schedule(app, gold_client) == (OCT_1, OCT_1 + 30 * DAY)
+
+
+def test_a_tier_chosen_by_hand_keeps_a_date_brought_forward(app, as_role, gold_client):
+    with app.app_context():
+        db.session.get(Client, gold_client).next_callback_due = NOW  # made active again
+        db.session.commit()
+        standard = tier_id(db.session, "standard")
+    supervisor = as_role("supervisor")
+    url = f"/admin/client/edit/?id={gold_client}"
+    data = {**form_values(supervisor.get(url).text), "tier": str(standard)}
+    assert_redirect(supervisor.post_form(url, data), to="/admin/client/")
+    assert schedule(app, gold_client) == (OCT_1, NOW)
+
+
+# --- tiers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ladder(app) -> dict[str, int]:
+    """Clients of every kind the interval of gold may or may not move."""
+    with app.app_context():
+        s = db.session
+        rows = {
+            "called": add_client(s, "gold", last_callback_at=OCT_1,
+                                 next_callback_due=OCT_1 + 182 * DAY),
+            "locked": add_client(s, "gold", last_callback_at=OCT_1, tier_locked=True,
+                                 tier_lock_reason="VIP", next_callback_due=OCT_1 + 182 * DAY),
+            "dormant": add_client(s, "gold", status="dormant", last_callback_at=OCT_1,
+                                  next_callback_due=OCT_1 + 182 * DAY),
+            "forward": add_client(s, "gold", last_callback_at=OCT_1, next_callback_due=NOW),
+            "never": add_client(s, "gold", next_callback_due=CREATED + 7 * DAY),
+            "prospect": add_client(s, "gold", status="prospect", last_callback_at=OCT_1),
+            "closed": add_client(s, "gold", status="closed", last_callback_at=OCT_1),
+            "platinum": add_client(s, "platinum", last_callback_at=OCT_1,
+                                   next_callback_due=OCT_1 + 90 * DAY),
+        }
+        s.commit()
+        return {name: c.id for name, c in rows.items()}
+
+
+def dues(app, ids: dict[str, int]) -> dict[str, datetime | None]:
+    return {name: schedule(app, i)[1] for name, i in ids.items()}
+
+
+def expected_after_gold_becomes(days: int) -> dict[str, datetime | None]:
+    return {"called": OCT_1 + days * DAY, "locked": OCT_1 + days * DAY,
+            "dormant": OCT_1 + days * DAY, "forward": min(NOW, OCT_1 + days * DAY),
+            "never": CREATED + 7 * DAY, "prospect": None, "closed": None,
+            "platinum": OCT_1 + 90 * DAY}
+
+
+@pytest.mark.parametrize("days", [100, 30, 366])
+def test_changing_a_tiers_interval_moves_its_clients_in_one_statement(app, as_role, ladder,
+                                                                      days):
+    admin = as_role("admin")
+    with app.app_context():
+        gold = tier_id(db.session, "gold")
+    url = f"/admin/tier/edit/?id={gold}"
+    data = {**form_values(admin.get(url).text), "callback_interval_days": str(days),
+            "csrf_token": admin.token_from(url)}
+    with app.app_context(), statements(db.engine) as seen:
+        response = admin.client.post(url, data=data)
+    assert_redirect(response, to="/admin/tier/")
+    assert len(client_updates(seen)) == 1, client_updates(seen)
+    assert not any(s.upper().startswith("SELECT") and " FROM CLIENT" in s.upper()
+                   for s in seen)  # no client is read into Python
+    got = dues(app, ladder)
+    assert all(same_moment(got[k], v) for k, v in expected_after_gold_becomes(days).items()), got
+    page = admin.get("/admin/tier/")
+    assert "The next callback dates of 4 clients were recalculated." in page.text
+
+
+def test_saving_a_tier_without_changing_its_interval_touches_no_client(app, as_role, ladder):
+    admin = as_role("admin")
+    with app.app_context():
+        gold = tier_id(db.session, "gold")
+    url = f"/admin/tier/edit/?id={gold}"
+    data = {**form_values(admin.get(url).text), "description": "Half-yearly",
+            "csrf_token": admin.token_from(url)}
+    with app.app_context(), statements(db.engine) as seen:
+        assert_redirect(admin.client.post(url, data=data), to="/admin/tier/")
+    assert client_updates(seen) == []
+    assert dues(app, ladder) == expected_after_gold_becomes(182)
+
+
+def test_a_refused_interval_moves_no_one(app, as_role, ladder):
+    admin = as_role("admin")
+    with app.app_context():
+        gold = tier_id(db.session, "gold")
+    url = f"/admin/tier/edit/?id={gold}"
+    data = {**form_values(admin.get(url).text), "callback_interval_days": "0"}
+    assert admin.post_form(url, data).status_code == 200
+    assert dues(app, ladder) == expected_after_gold_becomes(182)
+
+
+def test_recalculation_moves_the_due_dates_of_the_clients_it_moves(session):
+    def rich(**overrides):  # figures that earn diamond, in gold for now
+        return add_client(session, "gold", assets=10**8, annual_contribution=10**6,
+                          trades_12m=50, **overrides)
+
+    called = rich(last_callback_at=OCT_1, next_callback_due=OCT_1 + 182 * DAY)
+    forward = rich(last_callback_at=OCT_1, next_callback_due=OCT_1 + 5 * DAY)
+    overtaken = rich(last_callback_at=OCT_1, next_callback_due=NOW)  # later than diamond's
+    never = rich()
+    prospect = rich(status="prospect", last_callback_at=OCT_1)
+    stays = add_client(session, "standard", last_callback_at=OCT_1,
+                       next_callback_due=OCT_1 + 365 * DAY)
+    session.commit()
+    with statements(session.get_bind()) as seen:
+        result = tier_service.recalculate(session, now=NOW)
+        session.commit()
+    assert result.upgraded == 5
+    assert len(client_updates(seen)) == 1
+    got = {name: session.get(Client, c.id).next_callback_due for name, c in
+           {"called": called, "overtaken": overtaken, "forward": forward, "never": never,
+            "prospect": prospect, "stays": stays}.items()}
+    assert same_moment(got.pop("called"), OCT_1 + 30 * DAY)
+    assert same_moment(got.pop("overtaken"), OCT_1 + 30 * DAY)
+    assert got == {"forward": OCT_1 + 5 * DAY, "never": CREATED + 7 * DAY, "prospect": None,
+                   "stays": OCT_1 + 365 * DAY}
+
+
+def test_a_downgrade_keeps_a_date_brought_forward_and_moves_the_rest(session):
+    called = add_client(session, "diamond", last_callback_at=OCT_1,
+                        next_callback_due=OCT_1 + 30 * DAY)
+    forward = add_client(session, "diamond", last_callback_at=OCT_1,
+                         next_callback_due=OCT_1 + 5 * DAY)
+    session.commit()
+    tier_service.recalculate(session, now=NOW)
+    session.commit()
+    assert same_moment(session.get(Client, called.id).next_callback_due, OCT_1 + 365 * DAY)
+    assert session.get(Client, forward.id).next_callback_due == OCT_1 + 5 * DAY
+
+
+def test_the_interval_service_refuses_nothing_and_changes_nothing_for_an_equal_interval(
+        session):
+    client = add_client(session, "gold", last_callback_at=OCT_1,
+                        next_callback_due=OCT_1 + 182 * DAY)
+    session.commit()
+    gold = tier_id(session, "gold")
+    with statements(session.get_bind()) as seen:
+        assert callbacks.reschedule_tier(session, gold, before_days=182, after_days=182) == 0
+    assert seen == []
+    assert callbacks.reschedule_tier(session, gold, before_days=182, after_days=91) == 1
+    assert same_moment(session.get(Client, client.id).next_callback_due, OCT_1 + 91 * DAY)
+
+
+def test_an_interval_set_on_a_tier_read_earlier_still_moves_its_clients(session):
+    client = add_client(session, "gold", last_callback_at=OCT_1,
+                        next_callback_due=OCT_1 + 182 * DAY)
+    gold = session.get(Tier, tier_id(session, "gold"))
+    session.commit()  # the tier's values are forgotten, to be read again when needed
+    gold.callback_interval_days = 60
+    assert tier_service.apply_interval_change(session, gold) == 1
+    session.commit()
+    assert same_moment(session.get(Client, client.id).next_callback_due, OCT_1 + 60 * DAY)
