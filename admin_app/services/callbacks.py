@@ -1,6 +1,6 @@
 """Callbacks (回访): when a client's next callback falls due, and when it is overdue.
 
-The cadence (DESIGN.md §1 "Callbacks and visits"), stated once here and kept by every
+The cadence (docs/domain.md, "The callback cycle"), stated once here and kept by every
 write that moves it, in the same transaction as that write:
 
 1. Prospects and closed clients are not due: ``next_callback_due`` is NULL.
