@@ -45,6 +45,7 @@ i18n: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o admin_app/translations/messages.pot .
 	$(BIN)/pybabel update -i admin_app/translations/messages.pot -d admin_app/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d admin_app/translations
+	$(BIN)/pybabel compile -d admin_app/translations -D admin  # our corrections to Flask-Admin's
 
 bench: install-dev
 	$(BIN)/python bench/run.py

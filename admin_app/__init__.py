@@ -15,7 +15,7 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = errors.Flask(__name__, instance_relative_config=True)
     load_config(app, config)
 
     db.init_app(app)

@@ -20,6 +20,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from .errors import database_unavailable
 from .extensions import db, limiter, login_manager
 from .forms.auth import LoginForm
 from .models import User
@@ -38,6 +39,8 @@ class SecureWhenHttpsSession(SecureCookieSessionInterface):
 
 @login_manager.user_loader
 def load_user(reference: str) -> User | None:
+    if database_unavailable():  # the error page of this request draws without the user
+        return None
     user_id, _, fingerprint = reference.partition(":")
     try:
         user = db.session.get(User, int(user_id))

@@ -20,9 +20,9 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 tiers_cli = AppGroup("tiers", help="Client tiers.")
 
 DEMO_USERS = (
-    ("admin", Role.admin, "Demo Admin"),
-    ("supervisor", Role.supervisor, "Demo Supervisor"),
-    ("staff", Role.staff, "Demo Staff"),
+    ("admin", Role.admin, "王芳"),
+    ("supervisor", Role.supervisor, "李强"),
+    ("staff", Role.staff, "张敏"),
 )
 
 
@@ -82,7 +82,7 @@ def demo_command(clients: int) -> None:
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0:
         for username, role, name in DEMO_USERS:
             accounts.create_user(db.session, username, role=role, password=password,
-                                 full_name=name, department="Client Service")
+                                 full_name=name, department="客户服务部")
         db.session.commit()
         if clients:
             click.get_current_context().invoke(seed_command, clients=clients, random_seed=None)

@@ -16,6 +16,9 @@ LANGUAGES = {"en": "en", "zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_TW"}
 DEFAULTS: dict[str, Any] = {
     "APP_ENV": "development",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # A pooled connection is tested before use, so that the first request after the
+    # database comes back (a restart, a network cut) gets a fresh one instead of an error.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "en",
     # The firm's time zone: times are stored in UTC and shown in this zone, unless a user
     # has a zone of their own (Users screen).

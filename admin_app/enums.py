@@ -53,7 +53,7 @@ class Role(LabelledEnum):
 
 
 class TierCode(LabelledEnum):
-    """The four tiers the app defines (DESIGN.md §1); nobody creates others."""
+    """The four tiers the app defines; nobody creates others."""
 
     diamond = "diamond", _l("Diamond")
     platinum = "platinum", _l("Platinum")
@@ -211,6 +211,7 @@ class RecordType(LabelledEnum):
     client = "client", _l("Client")
     visit = "visit", _l("Visit")
     event = "event", _l("Event")
+    event_attendance = "event_attendance", _l("Event attendance")
     complaint = "complaint", _l("Complaint")
     tier = "tier", _l("Tier")
     service_level = "service_level", _l("Service level")
@@ -225,6 +226,7 @@ class Resource(StrEnum):
     client = "client"
     visit = "visit"
     event = "event"
+    attendance = "attendance"
     complaint = "complaint"
     tier = "tier"
     user = "user"

@@ -1,22 +1,39 @@
-"""Error pages in the user's language, and the one answer to a write that waited too long
-for another's lock, whichever screen it came from.
+"""Error pages: inside the app's layout (menu, language, a way back) and in the user's
+language, never Werkzeug's bare English page and never a stack trace.
 
-Without these, Flask answers a refusal with Werkzeug's stock English page, and a lock
-timeout outside Flask-Admin's own create/edit/delete views (a complaint step, say) with
-a 500."""
+A 500 or 503 page shows the request's id, which is also on the ``X-Request-ID`` header
+and in the log line that holds the traceback: what the user reads off the page finds the
+failure in the log. A database that can't be reached answers 503 (the engine pre-pings
+its pooled connections, so the first request after it comes back works); a write that
+waited too long for another's lock says so where the user came from.
+
+An error page must not fail in turn: the layout needs the signed-in user and the menu,
+which need the database, so when it can't be drawn a minimal page stands in, and when
+even that fails, a line of plain text.
+"""
 
 from __future__ import annotations
 
+import copy
+import logging
+import re
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import flask
 import sqlalchemy as sa
-from flask import Flask, flash, redirect, render_template, request
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from . import sql
 from .extensions import db
 from .services import locking
+
+log = logging.getLogger(__name__)
 
 PAGES: dict[int, tuple[Any, Any]] = {
     400: (_l("Bad request"), _l("The request could not be understood. Nothing was changed; "
@@ -27,8 +44,46 @@ PAGES: dict[int, tuple[Any, Any]] = {
     405: (_l("Not allowed"), _l("This page can't be used that way.")),
     500: (_l("Something went wrong"), _l("The request could not be completed and nothing was "
                                          "saved. Try again; if it happens again, tell an "
-                                         "administrator the time it happened.")),
+                                         "administrator the reference below.")),
 }
+CSRF_MESSAGE = _l("This form has expired. Nothing was changed; reload the page and send it "
+                  "again.")
+UNAVAILABLE = (_l("Service unavailable"),
+               _l("The database can't be reached just now, so nothing was saved. Try again in "
+                  "a few minutes; if it goes on, tell an administrator the reference below."))
+BUSY_TITLE = _l("Busy")
+
+# An id a proxy in front of us gave the request is kept when it looks like one.
+REQUEST_ID_HEADER = "X-Request-ID"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+# --- the request id --------------------------------------------------------------------
+
+
+def request_id() -> str:
+    """This request's id: the one a proxy sent in ``X-Request-ID``, else a new one."""
+    rid = g.get("request_id")
+    if rid is None:
+        sent = request.headers.get(REQUEST_ID_HEADER, "")
+        rid = g.request_id = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    return rid
+
+
+def add_request_id_header(response: flask.Response) -> flask.Response:
+    response.headers.setdefault(REQUEST_ID_HEADER, request_id())
+    return response
+
+
+class Flask(flask.Flask):
+    """Flask, logging an unhandled exception with the request id its error page shows."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        self.logger.error("Exception on %s [%s], request %s", request.path, request.method,
+                          request_id(), exc_info=exc_info)
+
+
+# --- rendering -------------------------------------------------------------------------
 
 
 def _same_site_referrer() -> str | None:
@@ -38,34 +93,109 @@ def _same_site_referrer() -> str | None:
     parts, here = urlsplit(referrer), urlsplit(request.host_url)
     if (parts.scheme, parts.netloc) != (here.scheme, here.netloc):
         return None
+    if request.method == "GET" and referrer == request.url:
+        return None  # not "back" to the page that failed; a form posted to itself is
     return referrer
+
+
+def database_unavailable() -> bool:
+    """Has this request found the database unusable? Then nothing more is read from it:
+    the signed-in user counts as unknown (``auth.load_user``), and their language and time
+    zone give way to the browser's and the firm's (``i18n``)."""
+    return bool(g.get("database_unavailable"))
+
+
+def _forget_the_database() -> None:
+    """Give up the failed transaction and read nothing more from the database."""
+    g.database_unavailable = True
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it on the next checkout
+        pass
+
+
+def _render_in_layout(context: dict[str, Any]) -> str | None:
+    """The page inside the admin layout, for a signed-in user; None for anyone else."""
+    try:
+        db.session.rollback()  # a failed transaction would refuse to load the user or menu
+        if not current_user.is_authenticated:
+            return None
+        # Drawn by a copy of the dashboard's view: the menu marks the page's own view as
+        # the current one, and no entry is the current one on an error page.
+        layout = copy.copy(current_app.extensions["admin"][0].index_view)
+        return layout.render("admin/error.html", home=url_for("admin.index"), **context)
+    except Exception:
+        log.warning("The error page of request %s could not be drawn in the layout",
+                    request_id(), exc_info=True)
+        _forget_the_database()
+        return None
+
+
+def render_error(status: int, title: Any, message: Any, *, reference: bool = False,
+                 retry: bool = False, layout: bool = True) -> tuple[str, int]:
+    """The page for ``status``: in the layout when it can be drawn, else the minimal one.
+
+    ``reference`` shows the request id (500, 503); ``retry`` offers to load the page again."""
+    context = {
+        "status": status, "title": title, "message": message,
+        "request_id": request_id() if reference else None,
+        "back": _same_site_referrer(),
+        "retry": request.url if retry and request.method == "GET" else None,
+    }
+    try:
+        page = _render_in_layout(context) if layout else None
+        if page is None:  # the minimal page: the dashboard, or the log-in for a visitor
+            visitor = not database_unavailable() and not current_user.is_authenticated
+            page = render_template("error.html", **context,
+                                   home=None if visitor else url_for("admin.index"),
+                                   login=url_for("auth.login") if visitor else None)
+        return page, status
+    except Exception:
+        log.exception("The error page of request %s could not be drawn", request_id())
+        text = f"Error {status}" + (f" (request {request_id()})" if reference else "")
+        return f"<!DOCTYPE html><title>{status}</title><p>{escape(text)}</p>", status
+
+
+# --- the handlers ----------------------------------------------------------------------
 
 
 def error_page(error: HTTPException) -> Any:
     status = error.code or 500
     title, message = PAGES.get(status, PAGES[500])
     if status == 400 and error.description and "CSRF" in str(error.description):
-        message = _l("This form has expired. Nothing was changed; reload the page and send "
-                     "it again.")
-    return render_template("error.html", status=status, title=title, message=message,
-                           back=_same_site_referrer()), status
+        message = CSRF_MESSAGE
+    # An unhandled exception was logged with the request id by ``Flask.log_exception``.
+    return render_error(status, title, message, reference=status >= 500)
 
 
 def busy(error: Exception) -> Any:
     """A lock timeout anywhere: nothing was saved; say so where the user came from."""
     db.session.rollback()
-    if not isinstance(error, locking.Busy) and not locking.is_lock_timeout(error):
-        raise error
+    log.warning("A write of request %s (%s %s) waited too long for a lock", request_id(),
+                request.method, request.path)
     back = _same_site_referrer()
     if request.method == "POST" and back:
         flash(str(locking.BUSY_MESSAGE), "error")
         return redirect(back)
-    return render_template("error.html", status=503, title=_l("Busy"),
-                           message=locking.BUSY_MESSAGE, back=back), 503
+    return render_error(503, BUSY_TITLE, locking.BUSY_MESSAGE, reference=True, retry=True)
 
 
-def init_app(app: Flask) -> None:
+def database_error(error: Exception) -> Any:
+    """A lock timeout is ``busy``; an unreachable database is 503; anything else a 500."""
+    if locking.is_lock_timeout(error):
+        return busy(error)
+    if not sql.is_unreachable(error):
+        raise error
+    log.error("The database could not be reached on %s [%s], request %s", request.path,
+              request.method, request_id(), exc_info=error)
+    _forget_the_database()
+    return render_error(503, *UNAVAILABLE, reference=True, retry=True, layout=False)
+
+
+def init_app(app: flask.Flask) -> None:
     for status in PAGES:
         app.register_error_handler(status, error_page)
     app.register_error_handler(locking.Busy, busy)
-    app.register_error_handler(sa.exc.OperationalError, busy)  # lock timeouts; others re-raised
+    app.register_error_handler(sa.exc.OperationalError, database_error)
+    app.register_error_handler(sa.exc.InterfaceError, database_error)
+    app.after_request(add_request_id_header)

@@ -20,6 +20,7 @@ from flask_login import current_user
 from wtforms.i18n import messages_path
 
 from .config import LANGUAGES
+from .errors import database_unavailable
 
 # Accept-Language tags (lower-case) -> our catalogue names.
 ACCEPT_MAP = {
@@ -43,9 +44,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES.values():
         return chosen
-    if current_user and current_user.is_authenticated and \
-            current_user.locale in LANGUAGES.values():
-        return current_user.locale  # the language an admin set for this user
+    locale = _users_own("locale")
+    if locale in LANGUAGES.values():
+        return locale  # the language an admin set for this user
     for tag, _quality in request.accept_languages:
         locale = ACCEPT_MAP.get(tag.lower().replace("_", "-"))
         if locale:
@@ -100,9 +101,15 @@ LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文", "zh_Hant_TW": "
 
 def select_timezone() -> str | None:
     """The signed-in user's own zone; None means the firm's TIME_ZONE."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.timezone or None
-    return None
+    return _users_own("timezone") if has_request_context() else None
+
+
+def _users_own(setting: str) -> str | None:
+    """A setting of the signed-in user's own; None for a visitor, or when this request
+    found the database unusable (the error page still needs a language)."""
+    if database_unavailable() or not current_user or not current_user.is_authenticated:
+        return None
+    return getattr(current_user, setting) or None
 
 
 def remember_requested_language() -> None:

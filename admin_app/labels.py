@@ -33,6 +33,7 @@ COLUMN_LABELS = {
     "notes": _l("Notes"),
     "created_at": _l("Created at"),
     "updated_at": _l("Updated at"),
+    "version_id": _l("Version"),  # how many times the record was saved (the edit guard)
     "rank": _l("Rank"),
     "min_assets": _l("Minimum assets (CNY)"),
     "min_annual_contribution": _l("Minimum annual contribution (CNY)"),

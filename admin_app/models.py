@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import Grouping
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .enums import (
@@ -191,9 +192,12 @@ class Client(Model):
             "NOT tier_locked OR tier_lock_reason IS NOT NULL", name="locked_tier_has_reason"
         ),
         # Work queues (services/queues.py): an advisor's clients, soonest due first; the
-        # birthdays of a week, as ranges of birth dates, counted without reading the rows.
+        # birthdays of a week, by birth date, counted without reading the rows.
         sa.Index("ix_client_advisor_id_next_callback_due", "advisor_id", "next_callback_due"),
         sa.Index("ix_client_birth_date_status", "birth_date", "status"),
+        # text_pattern_ops: PostgreSQL serves a prefix LIKE from it in any collation (and
+        # equality too); SQLite's GLOB prefix uses the plain index (sql.starts_with).
+        sa.Index("ix_client_phone", "phone", postgresql_ops={"phone": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,8 +211,9 @@ class Client(Model):
     )
     gender: Mapped[Gender | None] = mapped_column(enum_type(Gender, "gender"))
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
-    # No index on phone or id_number: they are found by substring search (ILIKE '%…%'),
-    # which a b-tree can't serve, and every index is paid for on each tier recalculation.
+    # The phone number in its canonical form (services/phones.py), found by equality or
+    # prefix on ``ix_client_phone`` below. No index on id_number: it is found by substring
+    # search (ILIKE '%…%'), which a b-tree can't serve.
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     address: Mapped[str | None] = mapped_column(sa.String(255))
@@ -299,6 +304,32 @@ class Visit(Model):
 
     client: Mapped[Client] = relationship()
     staff: Mapped[User | None] = relationship()
+
+
+def _work_order(visit: sa.FromClause) -> tuple[sa.ColumnElement[Any], ...]:
+    """The visits list's default order, what needs doing first: planned visits by when
+    they are due (overdue ones first, far-future plans last among them), then planned
+    ones with no time, then the rest latest first (completed, or else scheduled), then
+    those with neither time; newest id first among equals.
+
+    Written with constants in the SQL (no bound parameters), so that the statement's
+    expressions are the index's own, which both engines then read in order for a page."""
+    planned = visit.c.status == sa.literal_column("'planned'")
+    happened = sa.func.coalesce(visit.c.completed_at, visit.c.scheduled_for)
+    bucket = sa.case(
+        (sa.and_(planned, visit.c.scheduled_for.is_not(None)), sa.literal_column("0")),
+        (planned, sa.literal_column("1")),
+        (happened.is_not(None), sa.literal_column("2")),
+        else_=sa.literal_column("3"),
+    )
+    due = sa.case((planned, visit.c.scheduled_for))
+    past = sa.case((sa.not_(planned), happened))
+    # Bracketed: PostgreSQL takes an expression as an index key only in brackets.
+    return Grouping(bucket), Grouping(due), Grouping(past).desc(), visit.c.id.desc()
+
+
+VISIT_WORK_ORDER = _work_order(Visit.__table__)
+sa.Index("ix_visit_work_order", *VISIT_WORK_ORDER)
 
 
 class Event(Model):

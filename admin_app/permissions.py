@@ -39,6 +39,10 @@ MATRIX: dict[str, dict[str, frozenset[Role]]] = {
                C.change_tier: LEADS, C.plan_callbacks: EVERYONE, C.plan_callbacks_all: LEADS},
     R.visit: dict(_RECORD),
     R.event: dict(_RECORD),
+    # Invitations to events: what editing an event's attendance allows, one by one (the
+    # event's own export lists its attendance).
+    R.attendance: {C.view: EVERYONE, C.create: EVERYONE, C.edit: EVERYONE, C.delete: ADMINS,
+                   C.export: NOBODY},
     R.complaint: {**_RECORD, C.close: EVERYONE, C.reopen: LEADS, C.reassign: LEADS},
     R.tier: {C.view: EVERYONE, C.create: NOBODY, C.edit: ADMINS, C.delete: NOBODY,
              C.export: NOBODY},

@@ -10,12 +10,14 @@ Every argument of a construct is a SQL expression (Python values become bound
 parameters), so statements that use them are cached by SQLAlchemy like any other.
 
 The few differences that are not expressions (connection settings, row locks, temporary
-tables, conflict-ignoring inserts, bulk loading, lock-timeout errors) are functions at
-the end of the module, over a session or an engine.
+tables, conflict-ignoring inserts, bulk loading, lock-timeout and unreachable-database
+errors, which constraint a refused write broke) are functions at the end of the module,
+over a session or an engine.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -24,13 +26,23 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 EXCEL_EPOCH_JULIAN = 2415018.5  # 1899-12-30, day 0 of a spreadsheet's serial dates
 EXCEL_EPOCH_UNIX_DAYS = 25569  # 1970-01-01 as a spreadsheet serial date
 POSTGRESQL_LOCK_NOT_AVAILABLE = "55P03"
+# SQLSTATE classes of a server that can't serve now: connection exception (08), insufficient
+# resources (53: too many connections, out of memory), operator intervention (57: shutting
+# down, starting up, a statement cancelled).
+POSTGRESQL_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57"})
+# SQLite's primary result codes for a database file that can't be used: READONLY, IOERR,
+# FULL, CANTOPEN.
+SQLITE_UNAVAILABLE_CODES = frozenset({8, 10, 13, 14})
+DIGITS_PREFIX = re.compile(r"\+?[0-9]+", re.ASCII)
 
 
 def _text(expr: Any) -> Any:
@@ -286,6 +298,40 @@ def _right_postgresql(element: right, compiler: SQLCompiler, **kw: Any) -> str:
     return _compile(compiler, sa.func.right(*_args(element), type_=sa.Text), **kw)
 
 
+class starts_with(sa.sql.expression.ColumnElement[bool]):  # noqa: N801
+    """``text`` begins with ``prefix`` (digits and a leading "+" only, as canonical phone
+    numbers are written), as a match that a plain b-tree index serves.
+
+    The prefix is written into the SQL, not bound: SQLite's planner turns a GLOB with a
+    constant prefix into an index range (a LIKE only under a NOCASE index), and
+    PostgreSQL does the same for LIKE, through an index with ``text_pattern_ops`` outside
+    the C collation."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _is_implicitly_boolean = True  # a comparison in itself: no "= 1" added on SQLite
+    _traverse_internals = [("text", InternalTraversal.dp_clauseelement),
+                           ("prefix", InternalTraversal.dp_string)]
+
+    def __init__(self, text: Any, prefix: str) -> None:
+        if not DIGITS_PREFIX.fullmatch(prefix):
+            raise ValueError(f"not a prefix of digits: {prefix!r}")
+        self.text = coercions.expect(roles.ExpressionElementRole, text)
+        self.prefix = prefix
+
+
+@compiles(starts_with, SQLITE)
+def _starts_with_sqlite(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
+    pattern = _compile(compiler, _const(element.prefix + "*"), **kw)
+    return f"{_compile(compiler, element.text, **kw)} GLOB {pattern}"
+
+
+@compiles(starts_with, POSTGRESQL)
+def _starts_with_postgresql(element: starts_with, compiler: SQLCompiler, **kw: Any) -> str:
+    pattern = _compile(compiler, _const(element.prefix + "%"), **kw)  # "%%" for psycopg
+    return f"{_compile(compiler, element.text, **kw)} LIKE {pattern}"
+
+
 class position(_Construct):  # noqa: N801
     """Where ``needle`` first occurs in ``text`` (1-based; 0 when it doesn't)."""
 
@@ -405,6 +451,64 @@ def is_lock_timeout(error: BaseException) -> bool:
     if getattr(original, "sqlstate", None) == POSTGRESQL_LOCK_NOT_AVAILABLE:
         return True
     return "database is locked" in str(original)  # SQLite: SQLITE_BUSY after the timeout
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True for a database that can't be used just now (the server down, restarting or out
+    of connections; SQLite's file, directory or disk gone or read-only), as opposed to a
+    lock timeout or a statement the database refused."""
+    if isinstance(error, sa.exc.InterfaceError):  # e.g. a connection closed under us
+        return True
+    if not isinstance(error, sa.exc.OperationalError) or is_lock_timeout(error):
+        return False
+    if error.connection_invalidated:  # the dialect recognised a lost connection
+        return True
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in SQLITE_UNAVAILABLE_CODES  # an extended code keeps it low
+    if original is None or not hasattr(original, "sqlstate"):
+        return False
+    state = original.sqlstate  # None: psycopg failed before the server answered
+    return state is None or str(state)[:2] in POSTGRESQL_UNAVAILABLE_CLASSES
+
+
+SQLITE_CHECK_FAILED = re.compile(r"CHECK constraint failed: (\w+)")
+SQLITE_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: ((?:\w+\.\w+(?:, )?)+)")
+
+
+def violated_constraint(error: sa.exc.IntegrityError, metadata: sa.MetaData) -> str | None:
+    """The name of the CHECK or UNIQUE constraint the database refused a write for, or
+    None when it names none (NOT NULL, foreign keys).
+
+    PostgreSQL reports the name; SQLite names a CHECK constraint but a UNIQUE one only by
+    its columns (``client.code``), which ``metadata`` turns back into the constraint."""
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    if diag is not None:
+        name = getattr(diag, "constraint_name", None)
+        return str(name) if name else None
+    message = str(original)
+    if match := SQLITE_CHECK_FAILED.search(message):
+        return match.group(1)
+    if match := SQLITE_UNIQUE_FAILED.search(message):
+        qualified = [part.split(".") for part in match.group(1).split(", ")]
+        table = metadata.tables.get(qualified[0][0])
+        columns = {column for _table, column in qualified}
+        return unique_constraint_name(table, columns) if table is not None else None
+    return None
+
+
+def unique_constraint_name(table: sa.Table, columns: set[str]) -> str | None:
+    """The UNIQUE constraint (or unique index) of ``table`` over exactly ``columns``."""
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint) and \
+                {c.name for c in constraint.columns} == columns:
+            return str(constraint.name)
+    for index in table.indexes:
+        if index.unique and {c.name for c in index.columns} == columns:
+            return str(index.name)
+    return None
 
 
 def lock_against_writers(session: Session, model: Any) -> None:

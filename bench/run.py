@@ -25,6 +25,7 @@ def main() -> None:
     run("bench_seed.py", "--clients", "100000", "--engine", "both")
     run("bench_tiers.py", "--clients", clients, *(["--no-orm"] if quick else []))
     run("bench_export.py", "--clients", clients, *(["--no-baseline"] if quick else []))
+    run("bench_client_page.py", "--clients", clients)
     run("bench_queues.py", "--clients", clients, *(["--no-baseline"] if quick else []))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -100,6 +101,27 @@ def app(database_url: str, database_server: str | None, tmp_path):
             with db.engine.begin() as conn:
                 conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+@pytest.fixture
+def unreachable_error(database_url: str, tmp_path) -> sa.exc.OperationalError:
+    """The real error of connecting to a database that isn't there, on the engine under
+    test: a PostgreSQL port nothing listens on, or an SQLite file in a missing directory."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        with socket.socket() as probe:  # a free port: nothing listens on it once closed
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        url = url.set(host="127.0.0.1", port=port)
+    else:
+        url = make_url(f"sqlite:///{tmp_path / 'missing' / 'clientcare.db'}")
+    engine = sa.create_engine(url)
+    try:
+        with pytest.raises(sa.exc.OperationalError) as failure:
+            engine.connect()
+    finally:
+        engine.dispose()
+    return failure.value
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ signature: an upgrade that moves one fails here, loudly, not later on a screen."
 
 from __future__ import annotations
 
+import flask_admin.babel
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
@@ -36,3 +37,10 @@ def test_adapter_reads_the_registered_app(app):
     assert adapter.missing_names(client_view, admin) == []
     assert "code" in adapter.list_column_names(client_view)
     assert adapter.sort_column(client_view, 10_000) is None
+
+
+def test_a_moved_catalogue_cache_is_reported(monkeypatch):
+    """``translate_admin_over`` lays our catalogue over Flask-Admin's through its domain's
+    cache: an upgrade that renames either fails here."""
+    monkeypatch.setattr(flask_admin.babel, "domain", object())
+    assert adapter.missing_names() == ["flask_admin.babel.domain.cache"]

@@ -8,12 +8,14 @@ translated into both Chinese catalogues and compiled.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from html import unescape
 from io import BytesIO
 from pathlib import Path
 
 import flask_admin
+import flask_admin.babel
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -27,7 +29,8 @@ from wtforms.i18n import messages_path
 
 from admin_app.config import LANGUAGES
 
-from .conftest import Browser
+from .conftest import Browser, form_values
+from .test_glossary import offences
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "admin_app" / "translations"
@@ -102,15 +105,54 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
+# Latin-script words a Chinese page may show: the language menu names English in English,
+# and the export formats are known by their names.
+LATIN_ON_CHINESE_PAGES = frozenset({"English", "CSV", "XLSX"})
+# Elements a reader never sees: Flask-Admin's data for its scripts (filters, the template
+# of an inline form), hidden with Bootstrap's d-none.
+HIDDEN_ELEMENT = re.compile(r'<(div|span)\b[^>]*\bclass="[^"]*\bd-none\b[^"]*"[^>]*>.*?</\1>',
+                            re.S)
+BUTTON_VALUE = re.compile(r'<input\b[^>]*\btype="(?:submit|button|reset)"[^>]*>', re.I)
+# Attributes whose text a user reads: tooltips, placeholders, confirmations.
+# A word of letters only: codes and ids such as C0000001 or a hex request id are data.
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]{2,}(?![A-Za-z0-9_])")
+READ_ATTRIBUTES = re.compile(r'\b(?:title|placeholder|alt|data-confirm)="([^"]*)"')
+
+
+def english_words(html: str, allowed: Iterable[str] = ()) -> list[str]:
+    """The English words on a page that should be all Chinese: in its visible text, on its
+    buttons and in its tooltips, placeholders and confirmations. ``allowed``: data that is
+    in Latin script (user names, codes)."""
+    html = HIDDEN_ELEMENT.sub(" ", html)
+    texts = [visible_text(html), *READ_ATTRIBUTES.findall(html)]
+    for button in BUTTON_VALUE.findall(html):
+        value = re.search(r'\bvalue="([^"]*)"', button)
+        texts.append(value.group(1) if value else "")
+    words = set(LATIN_WORD.findall(unescape(" ".join(texts))))
+    return sorted(words - LATIN_ON_CHINESE_PAGES - set(allowed))
+
+
 def catalogue_text(locale: str, msgid: str) -> str:
     message = load_po(locale).get(msgid)
     assert message is not None and message.string, f"{msgid!r} not translated in {locale}"
     return message.string
 
 
+def admin_po_path(locale: str) -> Path:
+    """Our corrections to Flask-Admin's catalogue for ``locale``."""
+    return TRANSLATIONS / locale / "LC_MESSAGES" / "admin.po"
+
+
+def flask_admin_catalogue(locale: str, *, corrected: bool = True) -> Translations:
+    """Flask-Admin's catalogue for ``locale``, with ours over it (as the app serves it)."""
+    catalogue = Translations.load(str(FLASK_ADMIN_TRANSLATIONS), [locale], "admin")
+    if corrected:
+        catalogue.merge(Translations.load(str(TRANSLATIONS), [locale], "admin"))
+    return catalogue
+
+
 def flask_admin_text(lang: str, msgid: str) -> str:
-    locale = LANGUAGES[lang]
-    return Translations.load(str(FLASK_ADMIN_TRANSLATIONS), [locale], "admin").gettext(msgid)
+    return flask_admin_catalogue(LANGUAGES[lang]).gettext(msgid)
 
 
 def wtforms_text(lang: str, msgid: str) -> str:
@@ -203,10 +245,67 @@ def test_compiled_catalogue_matches_the_po(locale):
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
-    expected = {(m.context, m.id): m.string for m in messages(read_mo(compiled))}
+    expected = {(m.context, as_tuple(m.id)): m.string for m in messages(read_mo(compiled))}
     with po_path(locale).with_suffix(".mo").open("rb") as fh:
-        actual = {(m.context, m.id): m.string for m in messages(read_mo(fh))}
+        actual = {(m.context, as_tuple(m.id)): m.string for m in messages(read_mo(fh))}
     assert actual == expected, f"{locale}: .mo is stale, run `pybabel compile`"
+
+
+# Flask-Admin's words on our screens: the msgids of its model and action templates, and of
+# the messages its model views flash.
+FLASK_ADMIN_PACKAGE = Path(flask_admin.__file__).parent
+FLASK_ADMIN_SCREEN_SOURCES = (
+    *sorted((FLASK_ADMIN_PACKAGE / "templates/bootstrap4/admin/model").glob("*.html")),
+    FLASK_ADMIN_PACKAGE / "templates/bootstrap4/admin/actions.html",
+    FLASK_ADMIN_PACKAGE / "templates/bootstrap4/admin/lib.html",
+    FLASK_ADMIN_PACKAGE / "model/base.py",
+    FLASK_ADMIN_PACKAGE / "contrib/sqla/view.py",
+    FLASK_ADMIN_PACKAGE / "contrib/sqla/filters.py",
+)
+FLASK_ADMIN_MSGID = re.compile(r"""\b_?(?:lazy_)?gettext\(\s*(?:'([^']+)'|"([^"]+)")""")
+
+
+def flask_admin_screen_msgids() -> set[str]:
+    found = set()
+    for path in FLASK_ADMIN_SCREEN_SOURCES:
+        for single, double in FLASK_ADMIN_MSGID.findall(path.read_text(encoding="utf-8")):
+            found.add(single or double)
+    return found
+
+
+@pytest.mark.parametrize("locale", CHINESE)
+def test_flask_admin_corrections_are_complete_compiled_and_keep_placeholders(locale):
+    with admin_po_path(locale).open("rb") as fh:
+        ours = read_po(fh, locale=locale)
+    with (FLASK_ADMIN_TRANSLATIONS / locale / "LC_MESSAGES" / "admin.po").open("rb") as fh:
+        theirs = read_po(fh, locale=locale)
+    assert messages(ours), "no corrections"
+    for message in messages(ours):
+        msgid = as_tuple(message.id)[0]
+        assert all(as_tuple(message.string)) and not message.fuzzy, f"{msgid!r} untranslated"
+        assert theirs.get(msgid) is not None, f"Flask-Admin has no {msgid!r} to correct"
+        for string in as_tuple(message.string):
+            assert placeholders(string) in [placeholders(i) for i in as_tuple(message.id)], \
+                f"{locale}: placeholders changed in {message.id!r}"
+    compiled = BytesIO()
+    write_mo(compiled, ours)
+    compiled.seek(0)
+    expected = {as_tuple(m.id): m.string for m in messages(read_mo(compiled))}
+    with admin_po_path(locale).with_suffix(".mo").open("rb") as fh:
+        assert {as_tuple(m.id): m.string for m in messages(read_mo(fh))} == expected, \
+            f"{locale}: admin.mo is stale, run `make i18n`"
+
+
+@pytest.mark.parametrize("locale", CHINESE)
+def test_flask_admin_words_on_our_screens_follow_the_glossary(locale):
+    catalogue = flask_admin_catalogue(locale)
+    msgids = flask_admin_screen_msgids()
+    assert {"With selected", "Export", "Failed to save record."} <= msgids
+    wrong = offences(locale, {msgid: catalogue.gettext(msgid) for msgid in sorted(msgids)})
+    assert not wrong, f"{locale}: correct these in {admin_po_path(locale)}: {wrong}"
+    untranslated = sorted(m for m in msgids if catalogue.gettext(m) == m and "%" not in m
+                          and "{" not in m)
+    assert not untranslated, f"{locale}: Flask-Admin leaves {untranslated} in English"
 
 
 # --- choosing the language -----------------------------------------------------------------
@@ -316,8 +415,9 @@ def test_our_validation_messages_are_translated(as_role, lang):
         "phone": "12345",
     })
     assert response.status_code == 200, "an invalid form must be shown again, not saved"
-    msgid = ("Enter a mainland mobile number (11 digits, e.g. 13812345678) "
-             "or a landline with area code (e.g. 010-12345678).")
+    msgid = ("Enter a mainland mobile (e.g. 138 1234 5678), a mainland landline with its "
+             "area code (e.g. 010-1234 5678), or a number with its country or region code "
+             "(e.g. +852 9123 4567).")
     expected = msgid if lang == "en" else catalogue_text(LANGUAGES[lang], msgid)
     assert str(escape(expected)) in response.text
 
@@ -357,3 +457,73 @@ def test_wtforms_messages_in_the_right_script(as_role, lang):
         if expected not in page:
             missing[field] = expected
     assert not missing, f"expected under ?lang={lang}: {missing}"
+
+
+# --- Flask-Admin's words, corrected --------------------------------------------------------
+
+CHINESE_LANGS = ("zh_Hans", "zh_Hant")
+# Flask-Admin words that our catalogue words differently, each shown on the client list.
+CORRECTED_ON_THE_LIST = ("With selected", "Add Filter", "Export")
+# Latin-script data on a page of the sample records: the signed-in user's name.
+USER_NAME = ("Test", "admin")
+
+
+@pytest.mark.parametrize("lang", CHINESE_LANGS)
+def test_our_corrections_win_over_flask_admins_own_catalogue(app, as_role, sample, lang):
+    locale = LANGUAGES[lang]
+    admin = as_role("admin")
+    choose(admin, lang, "/admin/")
+    page = unescape(admin.get("/admin/client/").text)
+    for msgid in CORRECTED_ON_THE_LIST:
+        ours = flask_admin_catalogue(locale).gettext(msgid)
+        theirs = flask_admin_catalogue(locale, corrected=False).gettext(msgid)
+        if ours == theirs:
+            continue  # Flask-Admin's word is right in this script
+        assert ours in page and theirs not in page, f"{msgid}: {theirs!r} shown, not {ours!r}"
+    # Outside any view too (a message flashed by an error handler, say), even when the
+    # catalogue is first loaded there.
+    flask_admin.babel.domain.cache.clear()
+    with app.test_request_context("/", headers={"Accept-Language": locale.replace("_", "-")}):
+        assert flask_admin.babel.gettext("With selected") == \
+            flask_admin_catalogue(locale).gettext("With selected") != "With selected"
+
+
+@pytest.mark.parametrize(("lang", "sizes"), [
+    ("en", ("20 items per page", "50 items per page")),
+    ("zh_Hans", ("每页 20 条", "每页 50 条")),
+    ("zh_Hant", ("每頁 20 筆", "每頁 50 筆")),
+])
+def test_the_page_size_menu_counts_rows_per_page(as_role, sample, lang, sizes):
+    admin = as_role("admin")
+    text = visible_text(choose(admin, lang, "/admin/client/").text)
+    for size in sizes:
+        assert size in text
+
+
+@pytest.mark.parametrize("lang", CHINESE_LANGS)
+def test_a_failed_save_of_a_client_leaves_no_english(as_role, sample, lang):
+    """Flask-Admin's "Failed to save record." (missing from its compiled catalogue), the
+    empty tier choice ("__None" until told otherwise) and the rest of the form."""
+    admin = as_role("admin")
+    choose(admin, lang, "/admin/")
+    url = f"/admin/client/edit/?id={sample['client']}"
+    data = {**form_values(admin.get(url).text), "phone": "12345", "tier": "__None"}
+    response = admin.post_form(url, data)
+    assert response.status_code == 200, "an invalid form is shown again"
+    assert flask_admin_text(lang, "Failed to save record.") in response.text
+    assert '<option selected value="__None">—</option>' in response.text
+    assert "__None" not in visible_text(response.text)
+    words = english_words(response.text, allowed=USER_NAME)
+    assert not words, f"English left after a failed save under ?lang={lang}: {words}"
+
+
+@pytest.mark.parametrize("lang", CHINESE_LANGS)
+def test_select2_gets_its_words_from_our_catalogue(as_role, lang):
+    admin = as_role("admin")
+    page = unescape(choose(admin, lang, "/admin/client/new/").text)
+    locale = LANGUAGES[lang]
+    for attribute, msgid in (("no-matches", "No matches found"), ("searching", "Searching…"),
+                             ("input-too-short", "Type {n} more characters"),
+                             ("tags-hint", "Enter values separated by commas")):
+        assert f'data-{attribute}="{catalogue_text(locale, msgid)}"' in page
+    assert "js/select2-locale.js" in page

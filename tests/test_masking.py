@@ -42,7 +42,7 @@ def pages(sample):
 def test_leads_see_everything(as_role, sample, role):
     browser = as_role(role)
     details = browser.get(f"/admin/client/details/?id={sample['client']}").text
-    for value in (ID_NUMBER, PHONE, EMAIL):
+    for value in (ID_NUMBER, "138 1234 5678", EMAIL):  # the phone as people write it
         assert value in details
     assert PHONE in browser.get("/admin/client/?search=13812345678").text
 
@@ -91,3 +91,18 @@ def test_staff_lookup_results_carry_no_personal_data(as_role, sample):
     assert "王小明" in text
     for value in (ID_NUMBER, PHONE, EMAIL):
         assert value not in text
+
+
+def test_staff_see_an_empty_masked_field_as_empty(app, as_role):
+    """A client without phone, e-mail or ID number: nothing to mask, and not the word None."""
+    from . import factories
+
+    with app.app_context():
+        client = factories.client(db.session, code="C0000042", name="林美玲")
+        db.session.commit()
+        client_id = client.id
+    staff = as_role("staff")
+    for url in (f"/admin/client/details/?id={client_id}", "/admin/client/"):
+        page = staff.get(url).text
+        assert "林美玲" in page
+        assert ">None<" not in page.replace(" ", "").replace("\n", ""), url

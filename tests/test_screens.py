@@ -87,7 +87,7 @@ def test_create_client_with_valid_data_is_saved_and_audited(app, as_role, users)
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("phone", "12345", "mainland mobile number"),
+    ("phone", "12345", "country or region code"),
     ("email", "not-an-email", "valid e-mail address"),
     ("id_number", "110105194912310021", "resident ID number"),
     ("assets", "-5", "cannot be negative"),

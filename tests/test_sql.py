@@ -67,3 +67,12 @@ def test_text_constructs(session):
         sql.money_text(sa.cast(sa.literal("12.5"), sa.Numeric(18, 2))),
     )).one()
     assert tuple(row) == ("1234", 3, 0, 0xFF1D, "*****", "", "12.50")
+
+
+def test_an_unreachable_database_is_told_from_a_refused_statement(session, unreachable_error):
+    assert sql.is_unreachable(unreachable_error)
+    with pytest.raises(sa.exc.DBAPIError) as refused:
+        session.execute(sa.text("SELECT * FROM no_such_table"))
+    session.rollback()
+    assert not sql.is_unreachable(refused.value)
+    assert not sql.is_unreachable(ValueError("unable to open database file"))

@@ -33,6 +33,17 @@ CHANGES: dict[str, list[tuple[str, str]]] = {
         """            <a href="javascript:void(0)" class="dropdown-item filter" """
         """onclick="return false;">{{ k }}</a>""",
         """            <a href="javascript:void(0)" class="dropdown-item filter">{{ k }}</a>""",
+    ), (
+        """        {{ page_size }} {{ _gettext('items') }}""",
+        """        {{ ngettext('%(num)d item per page', '%(num)d items per page', """
+        """page_size) }}""",
+    ), (
+        """      <a class="dropdown-item{% if page_size == option %} active{% endif %}" """
+        """href="{{ generator(option) }}">{{ _ngettext('{} item'.format(option), """
+        """'{} items'.format(option), option) }}</a>""",
+        """      <a class="dropdown-item{% if page_size == option %} active{% endif %}" """
+        """href="{{ generator(option) }}">{{ ngettext('%(num)d item per page', """
+        """'%(num)d items per page', option) }}</a>""",
     )],
     "admin/model/row_actions.html": [(
         """  <button onclick="return faHelpers.safeConfirm('{{ _gettext('Are you sure you """

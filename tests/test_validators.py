@@ -28,6 +28,7 @@ from admin_app import create_app
 from admin_app.forms.validators import (
     Code,
     Email,
+    FitsInteger,
     IdNumber,
     Money,
     NonNegative,
@@ -39,8 +40,9 @@ from admin_app.forms.validators import (
 )
 from admin_app.services.identity import check_digit, is_valid_id_number
 
-PHONE_MSG = ("Enter a mainland mobile number (11 digits, e.g. 13812345678) "
-             "or a landline with area code (e.g. 010-12345678).")
+PHONE_MSG = ("Enter a mainland mobile (e.g. 138 1234 5678), a mainland landline with its "
+             "area code (e.g. 010-1234 5678), or a number with its country or region code "
+             "(e.g. +852 9123 4567).")
 EMAIL_MSG = "Enter a valid e-mail address, e.g. name@example.com."
 ID_MSG = ("Enter a valid 18-character resident ID number; "
           "the birth date or the check digit is wrong.")
@@ -90,24 +92,61 @@ def id_number(born: str, region: str = "110105", sequence: str = "123") -> str:
 
 # --- Phone ------------------------------------------------------------------------------------
 
+# However a number is typed -> its canonical form (services/phones.py): a mainland mobile
+# as 11 digits, every other number in E.164.
+PHONE_FORMS = [
+    ("13812345678", "13812345678"),
+    ("138 1234 5678", "13812345678"),
+    ("138-1234-5678", "13812345678"),
+    ("138.1234.5678", "13812345678"),
+    ("+86 138-1234-5678", "13812345678"),
+    ("+86 13812345678", "13812345678"),
+    ("+8613812345678", "13812345678"),
+    ("8613812345678", "13812345678"),
+    ("86-13812345678", "13812345678"),
+    ("008613812345678", "13812345678"),
+    ("(+86)13812345678", "13812345678"),
+    ("  19912345678 ", "19912345678"),
+    ("１３８ １２３４ ５６７８", "13812345678"),  # full-width, as input methods type
+    ("010-12345678", "+861012345678"),  # a mainland landline: +86, area code without 0
+    ("(010) 1234 5678", "+861012345678"),
+    ("01012345678", "+861012345678"),
+    ("+86 10 1234 5678", "+861012345678"),
+    ("0571-8888 8888", "+8657188888888"),
+    ("400-820-8820", "+864008208820"),
+    ("+852 9123 4567", "+85291234567"),  # Hong Kong
+    ("00852 9123 4567", "+85291234567"),
+    ("+852 2123 4567", "+85221234567"),
+    ("+853 6612 3456", "+85366123456"),  # Macau
+    ("+886 912 345 678", "+886912345678"),  # Taiwan
+    ("+886 2 2345 6789", "+886223456789"),
+    ("+44 20 7946 0958", "+442079460958"),
+]
+
+
+@pytest.mark.parametrize(("value", "stored"), PHONE_FORMS)
+def test_phone_is_kept_in_its_canonical_form(value, stored):
+    assert check(Phone(), value) == ([], stored)
+
+
 @pytest.mark.parametrize("value", [
-    "13812345678", "+86 13812345678", "+8613812345678", "86-13812345678", "19912345678",
-    "010-12345678", "0755-1234567", "01012345678", "138 1234 5678",
-])
-def test_phone_accepts(value):
-    assert check(Phone(), value) == ([], value)
-
-
-def test_phone_strips_surrounding_space():
-    assert check(Phone(), "  13812345678 ") == ([], "13812345678")
-
-
-@pytest.mark.parametrize("value", [
-    "12345678901", "1381234567", "138123456789", "23812345678", "abc", "138-1234-5678",
-    "+1 13812345678", "10-12345678", "010-123456", "0755-123456789", "1381234567x",
+    "12345678901", "1381234567", "138123456789", "23812345678", "abc", "14012345678",
+    "+1 13812345678", "010-123456", "0755-123456789", "1381234567x", "+852 1234",
+    "85291234567",  # Hong Kong without its "+": read as a mainland number, which it isn't
+    "010-12345678 ext. 12", "tel:13812345678", "1-800-FLOWERS", "+86 138 1234 567８9",
 ])
 def test_phone_refuses(value):
-    assert check(Phone(), value)[0] == [PHONE_MSG]
+    errors, data = check(Phone(), value)
+    assert errors == [PHONE_MSG]
+    assert data == value  # what was typed stays in the field to be corrected
+
+
+def test_phone_message_is_translated(validators_app):
+    from flask_babel import force_locale
+    for locale, words in (("zh_Hans_CN", "大陆手机号码"), ("zh_Hant_TW", "大陸手機號碼")):
+        with force_locale(locale):
+            message = check(Phone(), "12345")[0][0]
+        assert words in message and "+852 9123 4567" in message, message
 
 
 @pytest.mark.parametrize("value", ["", "   "])
@@ -246,6 +285,15 @@ def test_money_refuses_not_a_number(value):
 ])
 def test_non_negative(value, errors):
     assert check(NonNegative(), value, IntegerField)[0] == errors
+
+
+@pytest.mark.parametrize(("value", "errors"), [
+    ("2147483647", []), ("-2147483648", []), ("0", []),
+    ("2147483648", ["The number is too large."]), ("-2147483649", ["The number is too large."]),
+])
+def test_fits_integer(value, errors):
+    """The INTEGER both engines store; beyond it the engine would refuse with its own words."""
+    assert check(FitsInteger(), value, IntegerField)[0] == errors
 
 
 @pytest.mark.parametrize(("value", "errors"), [

@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Any
 
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.form import BaseForm
 from flask_admin.model.form import converts
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,11 @@ from wtforms import Form, fields
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..i18n import wtforms_translations
+from ..services import constraints
 from .fields import LocalDateTimeField
+from .validators import FitsInteger
+
+EMPTY_CHOICE = "—"  # the choice of no value, in every select
 
 
 class AdminForm(FlaskForm, BaseForm):
@@ -48,7 +53,22 @@ def stringify_errors(field: Any) -> None:
 
 
 class AppModelConverter(AdminModelConverter):
-    """Enum columns become selects of translated labels; UTC time stamps become pickers."""
+    """Enum columns become selects of translated labels; UTC time stamps become pickers;
+    the empty choice of a record select reads "—", as an enum select's does; whole numbers
+    must fit the column; a unique column's check says what its constraint's rule says."""
+
+    def convert(self, model: Any, mapper: Any, name: str, prop: Any, field_args: Any,
+                hidden_pk: bool) -> Any:
+        if hasattr(prop, "direction"):  # a relationship: a select of records
+            # Flask-Admin's blank text is "", which WTForms shows as the value, "__None".
+            field_args = {"blank_text": EMPTY_CHOICE, **(field_args or {})}
+        field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        for validator in getattr(field, "kwargs", {}).get("validators", ()):
+            if isinstance(validator, Unique):
+                rule = constraints.unique_rule(model.__tablename__, [validator.column.key])
+                if rule is not None:
+                    validator.message = rule.message
+        return field
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
@@ -56,7 +76,7 @@ class AppModelConverter(AdminModelConverter):
         field_args.setdefault("validators", [])
         choices = [fields.SelectChoice(m.value, m.label) for m in enum_cls]
         if column.nullable:
-            choices = [fields.SelectChoice("", "—"), *choices]
+            choices = [fields.SelectChoice("", EMPTY_CHOICE), *choices]
             field_args["validators"] = [Optional(), *field_args["validators"]]
         else:
             field_args["validators"] = [
@@ -69,6 +89,12 @@ class AppModelConverter(AdminModelConverter):
         field_args["choices"] = choices
         field_args["coerce"] = lambda v: _enum_or_raw(enum_cls, v)
         return fields.SelectField(**field_args)
+
+    @converts("Integer")
+    def handle_integer_types(self, column: Any, field_args: dict[str, Any],
+                             **extra: Any) -> Any:
+        field_args["validators"].append(FitsInteger())
+        return super().handle_integer_types(column=column, field_args=field_args, **extra)
 
     @converts("UTCDateTime")
     def convert_utc_datetime(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:

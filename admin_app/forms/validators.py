@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
 
+from ..services import phones
 from ..services.identity import is_valid_id_number
 
-PHONE_PATTERN = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", re.ASCII)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
 MAX_MONEY = Decimal("9999999999999999.99")
+MAX_INTEGER = 2**31 - 1  # the largest INTEGER both engines store alike
 
 
 def _normalised(value: str) -> str:
@@ -30,17 +31,21 @@ def _blank(field: Field) -> bool:
 
 
 class Phone:
-    """A mainland mobile (11 digits starting 13–19) or a landline with area code."""
+    """A valid phone number, however typed, stored in its canonical form
+    (services/phones.py): a mainland mobile as 11 digits, any other number (mainland
+    landline, Hong Kong, Macau, Taiwan, abroad) in E.164."""
 
     def __call__(self, form: Form, field: Field) -> None:
         if _blank(field):
             return
-        field.data = _normalised(field.data)
-        if not PHONE_PATTERN.match(field.data.replace(" ", "")):
+        found = phones.canonical(field.data)
+        if found is None:
             raise ValidationError(
-                _l("Enter a mainland mobile number (11 digits, e.g. 13812345678) "
-                   "or a landline with area code (e.g. 010-12345678).")
+                _l("Enter a mainland mobile (e.g. 138 1234 5678), a mainland landline with "
+                   "its area code (e.g. 010-1234 5678), or a number with its country or "
+                   "region code (e.g. +852 9123 4567).")
             )
+        field.data = found
 
 
 class Email:
@@ -87,6 +92,14 @@ class NonNegative:
     def __call__(self, form: Form, field: Field) -> None:
         if field.data is not None and field.data < 0:
             raise ValidationError(_l("The value cannot be negative."))
+
+
+class FitsInteger:
+    """A whole number the database's INTEGER column holds (not a refusal from the engine)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and not -MAX_INTEGER - 1 <= field.data <= MAX_INTEGER:
+            raise ValidationError(_l("The number is too large."))
 
 
 class Score:

@@ -3,10 +3,11 @@
 Flask-Admin 2.2 has no public way to read the list's current arguments (search, filters,
 sort) outside its own ``index_view``, to find a list column or a filter by name, or to
 list the views of an ``Admin``; the screens need all of these for exports, bulk actions
-and links to filtered lists. Each function below reads one private name, and
-``missing_names()`` lists those the installed Flask-Admin no longer has:
-``tests/test_flask_admin_adapter.py`` fails loudly on an upgrade that moves one, instead
-of a screen failing quietly later.
+and links to filtered lists. Nor has it a way to correct its own catalogues (words that
+are missing or disagree with our glossary): ``translate_admin_over``. Each function below
+reads one private name, and ``missing_names()`` lists those the installed Flask-Admin no
+longer has: ``tests/test_flask_admin_adapter.py`` fails loudly on an upgrade that moves
+one, instead of a screen failing quietly later.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import flask_admin.babel
+from babel import support
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
+from flask_babel import Domain
 
 # Methods of Flask-Admin's SQLAlchemy ModelView we call, with the parameters we pass.
 PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
     "_get_list_extra_args": ("self",),
     "_get_column_by_idx": ("self", "idx"),
+    # overridden: the search (views/search.py) and the visits list's default order
+    "_apply_search": ("self", "query", "count_query", "joins", "count_joins", "search"),
+    "_apply_sorting": ("self", "query", "joins", "sort_column", "sort_desc"),
 }
 # Attributes a ModelView instance holds once built, which we read (or, for
 # ``_search_fields``, narrow per request: see ``masking``).
@@ -75,9 +82,39 @@ def views_of(admin: Admin) -> list[Any]:
     return list(admin._views)
 
 
+class _OverridingCache(dict[tuple[str, str], Any]):
+    """Flask-Admin's catalogue cache, laying our catalogue over each one as it is stored."""
+
+    def __init__(self, directory: str) -> None:
+        super().__init__()
+        self.directory = directory
+
+    def __setitem__(self, key: tuple[str, str], translations: Any) -> None:
+        locale, domain = key
+        translations.merge(support.Translations.load(self.directory, [locale], domain))
+        super().__setitem__(key, translations)
+
+
+def translate_admin_over(directory: str) -> None:
+    """Flask-Admin's own words (its "admin" domain) with the catalogues in ``directory``
+    (``<locale>/LC_MESSAGES/admin.mo``) taking precedence over the ones it ships.
+
+    ``Admin(translations_path=...)`` can't do this: it puts that directory before
+    Flask-Admin's own, so Flask-Admin's words win wherever both have one, and only inside
+    a view (a catalogue first loaded outside one is cached without it for good). So the
+    domain's cache, which every lookup goes through, merges ours into each catalogue it
+    stores. The domain is one per process: a second app gets the same cache."""
+    domain = flask_admin.babel.domain
+    if not (isinstance(domain.cache, _OverridingCache) and domain.cache.directory == directory):
+        domain.cache = _OverridingCache(directory)  # anything cached before is loaded again
+
+
 def missing_names(view: ModelView | None = None, admin: Admin | None = None) -> list[str]:
     """The private names above that the installed Flask-Admin lacks or has changed."""
     missing = []
+    domain = getattr(flask_admin.babel, "domain", None)
+    if not isinstance(domain, Domain) or not isinstance(getattr(domain, "cache", None), dict):
+        missing.append("flask_admin.babel.domain.cache")
     for name, parameters in PRIVATE_METHODS.items():
         method = getattr(ModelView, name, None)
         if method is None or tuple(inspect.signature(method).parameters) != parameters:

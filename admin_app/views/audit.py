@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
+from flask_admin.contrib.sqla.filters import (
+    FilterEqual,
+    FilterLike,
+    FilterNotEqual,
+    FilterNotLike,
+)
 from markupsafe import Markup
 
 from ..enums import AuditAction, RecordType, Resource
@@ -57,7 +62,9 @@ class AuditView(SecureModelView):
         "at",
         *_code_filters(AuditEntry.action, COLUMN_LABELS["action"], AuditAction.choices()),
         *_code_filters(AuditEntry.entity, COLUMN_LABELS["entity"], RecordType.choices()),
-        "entity_id",
+        # "equals" first: the one links name ("this client's entries": a client's page).
+        *(flt(AuditEntry.entity_id, COLUMN_LABELS["entity_id"])
+          for flt in (FilterEqual, FilterNotEqual, FilterLike, FilterNotLike)),
     )
     column_labels = COLUMN_LABELS
     column_formatters = {

@@ -3,7 +3,7 @@
 ``_handle_view`` answers every endpoint and action from the permission matrix (403, never
 a silent redirect; anything undeclared is refused), the ``can_*`` flags follow the same
 matrix per request, and row rules restrict every record and selection as it is fetched.
-Formatting, masking, the version guard, the audit trail and export are mixins beside it.
+Formatting, masking, search, the version guard, the audit trail and export are mixins beside it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..enums import Capability, Resource
 from ..extensions import db
 from ..forms.base import AdminForm, AppModelConverter
 from ..permissions import can, read_only_fields, row_rule
-from . import adapter
+from . import adapter, prefill
 from .access import role_of_current_user
 from .actions import Requirement, action, requirement_of
 from .export import ExportMixin
@@ -30,6 +30,7 @@ from .filters import AppFilterConverter
 from .formatting import DETAILS_FORMATTERS, FORMATTERS
 from .masking import MaskingMixin
 from .mixins import AuditMixin, SaveErrorsMixin, VersionGuardMixin
+from .search import SearchMixin
 
 READ_ONLY_NOTE = _l("Your role may see this field but not change it.")
 
@@ -97,8 +98,8 @@ class SecureMixin:
         return []
 
 
-class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, VersionGuardMixin,
-                      SaveErrorsMixin, ModelView):
+class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, AuditMixin,
+                      VersionGuardMixin, SaveErrorsMixin, ModelView):
     """Every endpoint and action checked against the matrix; row rules applied on fetch."""
 
     record_model: ClassVar[type]
@@ -114,6 +115,9 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
     can_view_details = True
     can_set_page_size = True
     page_size = 20
+    # The fields a link may fill in on the create form (``views.prefill``): references by
+    # their column (``client_id``), choices by their code, times by ``now``.
+    prefill_fields: ClassVar[tuple[str, ...]] = ()
 
     # --- the enforcement point ---------------------------------------------------------
 
@@ -258,7 +262,11 @@ class SecureModelView(SecureMixin, ExportMixin, MaskingMixin, AuditMixin, Versio
         return fields
 
     def create_form(self, obj: Any = None) -> Any:
-        return self._hold_read_only(super().create_form(obj), creating=True)
+        form = self._hold_read_only(super().create_form(obj), creating=True)
+        if request.method != "POST" and self.prefill_fields:
+            prefill.prefill(form, self.model, request.args, self.prefill_fields,
+                            skip=self.read_only_fields(creating=True))
+        return form
 
     def edit_form(self, obj: Any = None) -> Any:
         return self._hold_read_only(super().edit_form(obj), creating=False)

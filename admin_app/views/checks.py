@@ -12,7 +12,7 @@ from flask_admin import Admin
 from ..enums import Capability, Resource
 from ..permissions import FIELD_RULES, MASKED_FIELDS, MATRIX, ROW_RULES
 from ..services import complaints
-from . import adapter
+from . import adapter, prefill
 from .actions import requirement_of
 from .base import SecureMixin, SecureModelView
 
@@ -87,6 +87,10 @@ def _check_columns(view: SecureModelView) -> list[str]:
     problems += [f"{name}: row rule on {column!r}, which {view.model.__name__} does not have"
                  for (resource, _c), by_role in ROW_RULES.items() if resource == view.resource
                  for column in by_role.values() if column not in columns]
+    fields = prefill.field_names(view.model)
+    problems += [f"{name}: prefill field {arg!r} is not a field of the create form"
+                 for arg in view.prefill_fields
+                 if fields.get(arg) not in (view.form_columns or fields.values())]
     return problems
 
 

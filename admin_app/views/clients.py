@@ -9,10 +9,8 @@ from flask import abort, flash, g, has_request_context, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import LazyString
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 
 from ..enums import Capability, Resource, TierCode
 from ..extensions import db
@@ -29,29 +27,13 @@ from ..forms.validators import (
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
 from ..services import callbacks, locking, messages, planning, tiers
-from . import adapter
+from . import adapter, client_page
 from .actions import action, requires
 from .base import SecureModelView
 from .filters import OverdueFilter
-from .formatting import datetime_formatter, overdue_formatter
+from .formatting import overdue_formatter, phone_formatter
 from .lookups import user_lookup
 from .queues import birthdays_filter, due_soon_filter, holiday_filter, my_clients_filter
-
-
-def tier_history(view: Any, context: Any, model: Client, name: str) -> Markup:
-    rows = [
-        Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
-            datetime_formatter(view, change.changed_at, name),
-            change.from_tier or "—", change.to_tier, change.reason.label,
-            change.changed_by or _("System"))
-        for change in model.tier_changes
-    ]
-    if not rows:
-        return Markup("{}").format(_("No tier changes yet."))
-    head = Markup("<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>").format(
-        _("When"), _("From"), _("To"), _("Why"), _("Who"))
-    return Markup('<table class="table table-sm mb-0">{}{}</table>').format(
-        head, Markup("").join(rows))
 
 
 def tier_options() -> list[tuple[str, Any]]:
@@ -70,6 +52,7 @@ class ClientView(SecureModelView):
     record_model = Client
     export_spec = "clients"
     list_template = "admin/client_list.html"
+    details_template = "admin/client_details.html"  # the whole relationship: client_page
 
     column_list = ("code", "name", "kind", "tier", "status", "risk_profile", "assets",
                    "advisor", "next_callback_due", "birth_date")
@@ -77,10 +60,11 @@ class ClientView(SecureModelView):
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
         "annual_contribution", "trades_12m", "tier", "tier_locked", "tier_lock_reason",
-        "tier_changed_at", "tier_changes", "advisor", "last_callback_at", "next_callback_due",
+        "tier_changed_at", "advisor", "last_callback_at", "next_callback_due",
         "notes", "created_at", "updated_at",
     )
     column_searchable_list = ("code", "name", "phone", "email", "id_number")
+    phone_columns = frozenset({"phone"})
     column_sortable_list = ("code", "name", "kind", "status", "risk_profile", "assets",
                             ("tier", "tier.rank"), "next_callback_due", "birth_date")
     column_default_sort = ("code", False)
@@ -93,9 +77,10 @@ class ClientView(SecureModelView):
         # work queues (views/queues.py)
         due_soon_filter(), my_clients_filter(), birthdays_filter(), holiday_filter(),
     )
-    column_labels = {**COLUMN_LABELS, "tier_changes": _l("Tier history")}
-    column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue)}
-    column_formatters_detail = {**column_formatters, "tier_changes": tier_history}
+    column_labels = COLUMN_LABELS
+    column_formatters = {"next_callback_due": overdue_formatter(callbacks.is_overdue),
+                         "phone": phone_formatter}
+    column_formatters_detail = column_formatters
     form_columns = (
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
@@ -212,4 +197,6 @@ class ClientView(SecureModelView):
             kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
             kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
             kwargs["list_narrowed"] = self.list_narrowed()
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs.update(client_page.context(kwargs["model"]))
         return super().render(template, **kwargs)

@@ -21,7 +21,7 @@ from ..models import Complaint, utcnow
 from ..services import complaints
 from .actions import action, requires
 from .base import SecureModelView
-from .filters import OverdueFilter
+from .filters import OverdueFilter, client_id_filter
 from .formatting import overdue_formatter
 from .lookups import CLIENT_LOOKUP, user_lookup
 
@@ -70,7 +70,7 @@ class ComplaintView(SecureModelView):
     column_filters = (
         OverdueFilter(Complaint.due_at, _l("Overdue"), complaints.overdue_criterion),
         "channel", "category", "severity", "status", "department", "received_at", "due_at",
-        "closed_at",
+        "closed_at", client_id_filter(Complaint.client_id),
     )
     column_labels = COLUMN_LABELS
     column_formatters = {"due_at": overdue_formatter(complaints.is_overdue)}
@@ -81,6 +81,7 @@ class ComplaintView(SecureModelView):
     )
     form_args = {"received_at": {"default": utcnow}}
     form_ajax_refs = {"client": CLIENT_LOOKUP, "assignee": user_lookup("assignee")}
+    prefill_fields = ("client_id",)
 
     action_assess = _bulk_action("assess")
     action_investigate = _bulk_action("investigate")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterConverter
+from flask_admin.contrib.sqla import tools
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterConverter, IntEqualFilter
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import db
 from ..forms.fields import user_zone
-from ..models import utcnow
+from ..models import Client, User, utcnow
 
 
 class LocalTimeFilter:
@@ -70,6 +72,63 @@ class OverdueFilter(BaseSQLAFilter):
 
     def operation(self) -> Any:
         return _l("is")
+
+
+def client_id_filter(column: Any) -> IntEqualFilter:
+    """One client's rows, by the client's id: the lists a client's page links to ("all 23
+    visits"). Named by its column (``client_id``) for ``links.list_url``; a value that is
+    not a number is refused with Flask-Admin's message, not an error."""
+    return IntEqualFilter(column, _l("Client ID"))
+
+
+class ClientFilter(BaseSQLAFilter):
+    """Rows whose client's name or code contains the typed text (``^`` in front: begins
+    with it, ``=``: is it), on a column holding the client's id."""
+
+    key = "client"
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        term = tools.parse_like_term(value)
+        clients = sa.select(Client.id).where(sa.or_(Client.name.ilike(term),
+                                                    Client.code.ilike(term)))
+        return query.filter(self.column.in_(clients))
+
+    def operation(self) -> Any:
+        return _l("contains")
+
+
+class UserChoices:
+    """The users, as a filter's choices: read from the database each time a list is drawn
+    (Flask-Admin keeps a filter's options from start-up), named as the screens name them."""
+
+    def __bool__(self) -> bool:
+        return True  # there are choices; reading them waits for a request
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        users = db.session.scalars(sa.select(User).order_by(User.full_name, User.username))
+        return iter([(str(user.id), f"{user} ({user.username})" if user.full_name
+                      else user.username) for user in users])
+
+
+class UserFilter(IntEqualFilter):
+    """Rows whose user column holds the chosen user, picked from a list of users. Not
+    Flask-Admin's filters on a relationship, which would offer a text filter on each
+    column of the user table (password hash and e-mail among them)."""
+
+    def __init__(self, column: Any, name: Any, key: str) -> None:
+        super().__init__(column, name, options=UserChoices())
+        self.key = key
+
+    def operation(self) -> Any:
+        return _l("is")
+
+
+class AdvisorFilter(UserFilter):
+    """Rows whose client (``column`` holds the client's id) has the chosen advisor."""
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        clients = sa.select(Client.id).where(Client.advisor_id == value)
+        return query.filter(self.column.in_(clients))
 
 
 YES_ONLY = (("1", _l("Yes")),)

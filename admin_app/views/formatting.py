@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..enums import LabelledEnum
 from ..models import utcnow
+from ..services import phones
 
 
 def label_formatter(view: Any, value: Enum, name: str) -> str:
@@ -46,6 +47,13 @@ def money(value: Decimal) -> str:
 def money_formatter(view: Any, value: Decimal, name: str) -> Markup:
     """An amount in a ``.money`` span, which static/css/app.css right-aligns in its cell."""
     return Markup('<span class="money">{}</span>').format(money(value))
+
+
+def phone_formatter(view: Any, context: Any, model: Any, name: str) -> str:
+    """A stored (canonical) phone number as people write it: "138 1234 5678", "010 1234
+    5678", "+852 9123 4567"."""
+    value = getattr(model, name, None)
+    return phones.display(value) if value else ""
 
 
 def bool_formatter(view: Any, value: bool, name: str) -> Markup:

@@ -25,7 +25,7 @@ class MaskingMixin:
 
     def _masked(self, model: Any, name: str) -> Any:
         value = getattr(model, name, None)
-        return self.masked_fields()[name](value) if value else value
+        return self.masked_fields()[name](value) if value else ""  # None would read "None"
 
     @pass_context
     def get_list_value(self, context: Any, model: Any, name: str) -> Any:

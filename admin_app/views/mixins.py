@@ -1,19 +1,26 @@
 """Shared write behaviour of the model views: the version guard, the audit trail, and
-translated messages for the database's refusals."""
+broken rules as translated messages beside their fields."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import flash, request
+import sqlalchemy as sa
+from flask import flash, g, request
+from flask_admin.contrib.sqla.fields import InlineModelFormList
+from flask_admin.helpers import is_form_submitted
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstanceState
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
+from .. import sql
 from ..extensions import db
-from ..services import audit, locking
+from ..models import utcnow
+from ..services import audit, constraints, locking
 
 
 class VersionGuardMixin:
@@ -68,22 +75,151 @@ class AuditMixin:
 
 
 class SaveErrorsMixin:
-    """A concurrent save, a lock timeout or a broken constraint is a message, not a 500."""
+    """A broken rule is a message beside its field, not the database's generic refusal.
+
+    The form is judged first on the rules of ``services.constraints`` (over the values the
+    row would be saved with: the form's, else the stored or default ones), inline rows
+    too, and inline rows that would repeat a unique pair. When the database refuses anyway
+    the constraint it names finds its rule, and the message goes beside the field (or
+    into the flash when the form has no such field). A concurrent save, a lock timeout, or
+    a refusal no rule names is a message too, never a 500; an unreachable database is the
+    503 page."""
+
+    model: Any
+
+    def validate_form(self, form: Any) -> bool:
+        valid = super().validate_form(form)  # type: ignore[misc]
+        if not is_form_submitted():
+            return bool(valid)
+        g.saving_form = form  # for ``handle_view_exception``, in this request only
+        now = utcnow()
+        kept = judge(form, self.model, getattr(form, "_obj", None), now)
+        for inline in inline_lists(form):
+            entries = [e for e in inline.entries if not inline.should_delete(e)]
+            for entry in entries:
+                kept &= judge(entry.form, inline.model, _entry_object(entry), now)
+            kept &= no_repeats(entries, inline.model)
+        return bool(valid) and kept
 
     def handle_view_exception(self, exc: Exception) -> bool:
+        if sql.is_unreachable(exc):
+            raise exc  # the 503 page (errors.py), not Flask-Admin's flash of the driver's text
+        refused = isinstance(exc, StaleDataError | IntegrityError) or \
+            locking.is_lock_timeout(exc)
+        if refused:  # rolled back before anything (the user, the locale) is read again
+            db.session.rollback()
         if isinstance(exc, StaleDataError):
             flash(_("Someone else changed this record at the same time. "
                     "Nothing was saved; reload the page and try again."), "error")
-            return True
-        if locking.is_lock_timeout(exc):
+        elif locking.is_lock_timeout(exc):
             flash(str(locking.BUSY_MESSAGE), "error")
-            return True
-        if isinstance(exc, IntegrityError):
+        elif isinstance(exc, IntegrityError):
+            rule = constraints.refusal(exc)
             if request.endpoint and request.endpoint.endswith("delete_view"):
                 flash(_("This record cannot be deleted because other records refer to it."),
                       "error")
-            else:
+            elif rule is None:
                 flash(_("Nothing was saved: the data conflicts with another record "
                         "or breaks a rule of the database."), "error")
-            return True
-        return super().handle_view_exception(exc)  # type: ignore[misc]
+            elif not self._beside_its_field(rule):
+                flash(_("Nothing was saved: %(reason)s", reason=rule.message), "error")
+        return refused or bool(super().handle_view_exception(exc))  # type: ignore[misc]
+
+    def _beside_its_field(self, rule: constraints.Rule) -> bool:
+        """Put ``rule``'s message beside its field on the form being saved, if it has one."""
+        form = g.get("saving_form")
+        if form is None or rule.table != self.model.__tablename__:
+            return False
+        field = fields_by_column(self.model, form).get(rule.column)
+        if field is None:
+            return False
+        field.errors = [*field.errors, str(rule.message)]
+        return True
+
+
+def inline_lists(form: Any) -> list[Any]:
+    """The form's lists of inline rows (each with the ``model`` of its rows)."""
+    return [field for field in form if isinstance(field, InlineModelFormList)]
+
+
+def _entry_object(entry: Any) -> Any:
+    return getattr(entry.form, "_obj", None) or entry.object_data
+
+
+def fields_by_column(model: Any, form: Any) -> dict[str, Any]:
+    """The form's fields by the column each sets: a relationship's field (``client``) by
+    its foreign key (``client_id``)."""
+    mapper = model.__mapper__
+    found = {}
+    for name, field in form._fields.items():
+        if name in mapper.column_attrs:
+            found[name] = field
+        elif name in mapper.relationships:
+            local = list(mapper.relationships[name].local_columns)
+            if len(local) == 1:
+                found[local[0].key] = field
+    return found
+
+
+def field_value(field: Any) -> Any:
+    """What ``field`` would store in its column: for a related record, its key."""
+    state = sa.inspect(field.data, raiseerr=False) if field.data is not None else None
+    if isinstance(state, InstanceState):
+        return state.identity[0] if state.identity else None
+    return field.data
+
+
+def _default(attribute: Any) -> Any:
+    default = attribute.columns[0].default
+    return default.arg if default is not None and default.is_scalar else None
+
+
+def row_values(model: Any, obj: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """The values the row would be saved with; a field already refused is left out."""
+    values = {}
+    for attribute in model.__mapper__.column_attrs:
+        field = fields.get(attribute.key)
+        if field is None:
+            values[attribute.key] = getattr(obj, attribute.key) if obj is not None \
+                else _default(attribute)
+        elif not field.errors:
+            values[attribute.key] = field_value(field)
+    return values
+
+
+def judge(form: Any, model: Any, obj: Any, now: datetime) -> bool:
+    """Put the message of each rule the form breaks beside its field; True if none."""
+    fields = fields_by_column(model, form)
+    row = constraints.Row(row_values(model, obj, fields), now=now)
+    kept = True
+    for rule in constraints.broken(model.__tablename__, row):
+        field = fields.get(rule.column)
+        if field is not None and not field.errors:
+            field.errors = [*field.errors, str(rule.message)]
+            kept = False
+    return kept
+
+
+def no_repeats(entries: list[Any], model: Any) -> bool:
+    """Inline rows of one parent may not repeat what the table keeps unique (a client
+    twice on an event's list): the repeat gets the unique rule's message."""
+    kept = True
+    table = model.__tablename__
+    for columns in constraints.unique_column_sets(table):
+        rule = constraints.unique_rule(table, columns)
+        if rule is None:
+            continue
+        seen: set[tuple[Any, ...]] = set()
+        for entry in entries:
+            fields = fields_by_column(model, entry.form)
+            on_form = [c for c in columns if c in fields]  # the rest: the shared parent
+            if rule.column not in on_form or any(fields[c].errors for c in on_form):
+                continue
+            key = tuple(field_value(fields[c]) for c in on_form)
+            if None in key:
+                continue
+            if key in seen:
+                fields[rule.column].errors = [*fields[rule.column].errors, str(rule.message)]
+                kept = False
+            seen.add(key)
+    return kept

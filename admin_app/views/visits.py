@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
 from ..enums import Resource
 from ..forms.validators import Score
 from ..labels import COLUMN_LABELS
-from ..models import Visit
+from ..models import VISIT_WORK_ORDER, Visit
 from .base import SecureModelView
+from .filters import AdvisorFilter, ClientFilter, UserFilter, client_id_filter
 from .lookups import CLIENT_LOOKUP, user_lookup
 from .queues import my_week_filter
 
@@ -21,14 +26,26 @@ class VisitView(SecureModelView):
                    "staff", "satisfaction")
     column_details_list = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
                            "completed_at", "satisfaction", "summary")
-    column_searchable_list = ("summary",)
+    column_searchable_list = ("client.name", "client.code", "summary")
     column_sortable_list = ("channel", "purpose", "status", "scheduled_for", "completed_at",
                             "satisfaction", ("client", "client.name"))
-    column_default_sort = ("scheduled_for", True)
-    column_filters = ("channel", "purpose", "status", "scheduled_for", "completed_at",
-                      "satisfaction", my_week_filter())
+    column_filters = (
+        ClientFilter(Visit.client_id, _l("Client")),
+        UserFilter(Visit.staff_id, _l("Staff"), key="staff"),
+        AdvisorFilter(Visit.client_id, _l("Advisor"), key="advisor"),
+        "channel", "purpose", "status", "scheduled_for", "completed_at", "satisfaction",
+        client_id_filter(Visit.client_id), my_week_filter(),
+    )
     column_labels = COLUMN_LABELS
     form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
                     "completed_at", "satisfaction", "summary")
     form_args = {"satisfaction": {"validators": [Score()]}}
     form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": user_lookup("staff")}
+    prefill_fields = ("client_id", "staff_id", "channel", "purpose", "status", "completed_at")
+
+    def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
+        """Unless a column is chosen: what needs doing first (``VISIT_WORK_ORDER``: planned
+        visits by when they are due, then the rest latest first), read from its index."""
+        if sort_column is None:
+            return query.order_by(*VISIT_WORK_ORDER), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)

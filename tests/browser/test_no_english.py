@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import AuditEntry, ServiceLevel
+from admin_app.models import AuditEntry, EventAttendance, ServiceLevel
 
 from .. import factories
 from ..conftest import PASSWORD
@@ -58,6 +58,7 @@ def chinese_records(app, users):
                                         description="收费过高", received_at=start)
         session.commit()
         ids = {"client": client.id, "event": event.id, "visit": visit.id,
+               "attendance": session.scalar(sa.select(sa.func.min(EventAttendance.id))),
                "complaint": complaint.id, "tier": gold.id, "user": users["staff"],
                "service_level": session.scalar(sa.select(sa.func.min(ServiceLevel.id)))}
     return ids
@@ -93,8 +94,8 @@ def test_every_page_and_state_is_in_chinese(app, page, chinese_records, lang):
     page.wait_for_url("**/admin/client/**")
 
     urls = ["/admin/"]
-    for endpoint in ("client", "visit", "event", "complaint", "tier", "service_level", "user",
-                     "audit"):
+    for endpoint in ("client", "visit", "event", "attendance", "complaint", "tier",
+                     "service_level", "user", "audit"):
         urls.append(f"/admin/{endpoint}/")
         if endpoint not in ("audit", "service_level", "tier"):
             urls.append(f"/admin/{endpoint}/new/")
