@@ -196,7 +196,7 @@ class Client(Model):
         # equality too); SQLite's GLOB prefix uses the plain index (sql.starts_with).
         sa.Index("ix_client_phone", "phone", postgresql_ops={"phone": "text_pattern_ops"}),
         # Work queues (services/queues.py): an advisor's clients, soonest due first; the
-        # birthdays of a week, as ranges of birth dates, counted without reading the rows.
+        # birthdays of a week, by birth date, counted without reading the rows.
         sa.Index("ix_client_advisor_id_next_callback_due", "advisor_id", "next_callback_due"),
         sa.Index("ix_client_birth_date_status", "birth_date", "status"),
     )

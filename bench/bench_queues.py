@@ -119,25 +119,27 @@ def logged_in(app, username: str):
     return client
 
 
-def timed(client, url: str, repeat: int) -> tuple[list[float], str]:
-    """Milliseconds of each of ``repeat`` requests (after one warm-up), and the list's
-    count as the page shows it."""
+def timed(client, url: str, repeat: int) -> tuple[list[float], list[float], str]:
+    """Milliseconds of each of ``repeat`` requests (after one warm-up), wall-clock and the
+    CPU time of this process (the whole server's on SQLite, which runs in it; the app's
+    part on PostgreSQL), and the list's count as the page shows it."""
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     tab = response.text.split('class="nav-link active"')[1].split("</a>")[0]
     found = re.search(r"\(([\d,]+)\)", tab)
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         runs.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200
-    return runs, f"{found.group(1)} rows" if found else "not counted"
+    return runs, cpu, f"{found.group(1)} rows" if found else "not counted"
 
 
-def spread(runs: list[float]) -> str:
+def spread(runs: list[float], cpu: list[float]) -> str:
     return (f"median {statistics.median(runs):6.1f} ms (min {min(runs):.1f}, "
-            f"max {max(runs):.1f}; {len(runs)} runs)")
+            f"max {max(runs):.1f}; {len(runs)} runs), CPU {statistics.median(cpu):5.1f} ms")
 
 
 def measure(url: str, repeat: int, baseline: bool) -> None:
@@ -149,16 +151,17 @@ def measure(url: str, repeat: int, baseline: bool) -> None:
     with app.test_request_context():
         urls = [(str(queue.label), queue.url()) for queue in QUEUES]
     urls.append(("(the client list, unfiltered)", "/admin/client/"))
+    print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
     for label, path in urls:
-        runs, count = timed(client, path, repeat)
-        print(f"  {label:<34} {spread(runs)}  [{count}]", flush=True)
+        runs, cpu, count = timed(client, path, repeat)
+        print(f"  {label:<34} {spread(runs, cpu)}  [{count}]", flush=True)
     if baseline:
         os.environ["DATABASE_URL"] = url
         from baseline_app import create_baseline
 
         plain = create_baseline().test_client()
-        runs, _count = timed(plain, "/admin/client/", repeat)
-        print(f"  {'Flask-Admin list, unfiltered':<34} {spread(runs)}", flush=True)
+        runs, cpu, _count = timed(plain, "/admin/client/", repeat)
+        print(f"  {'Flask-Admin list, unfiltered':<34} {spread(runs, cpu)}", flush=True)
 
 
 def plan(url: str) -> None:

@@ -233,7 +233,7 @@ def test_every_queue_is_in_the_menu_and_on_the_dashboard_by_its_filter_name(app,
             workdays.today())[0].key)]),
     }
     assert {label: filters_of(app, url) for label, url in links.items()} == expected
-    board = html[html.index('class="list-group list-group-horizontal-lg'):]
+    board = html[html.index('class="work-queues'):]
     for label, url in links.items():
         assert f'href="{url.replace("&", "&amp;")}">{label}</a>' in board
 

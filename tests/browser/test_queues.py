@@ -29,6 +29,7 @@ def test_supervisor_plans_the_week_ahead_and_finds_the_callbacks(app, chromium, 
     soon = utcnow() + timedelta(minutes=5)  # in this week too, bar Sunday's last minutes
     with app.app_context():
         other = factories.user(db.session, full_name="Li Na")
+        other_name = other.username
         factories.client(db.session, code="Q1", name="客户甲", advisor_id=users["staff"],
                          next_callback_due=soon)
         factories.client(db.session, code="Q2", name="客户乙", advisor_id=other.id,
@@ -55,18 +56,18 @@ def test_supervisor_plans_the_week_ahead_and_finds_the_callbacks(app, chromium, 
     assert "Callbacks planned: 0; 2 skipped: 2 already planned" in \
         page.locator(".alert-success").inner_text()
 
-    # The visits list, narrowed to the planned callbacks: one per client, each for the
-    # client's advisor. (The list has no staff filter yet: each row names the advisor.)
+    # The visits list, filtered by advisor: each advisor's client has its callback,
+    # planned for the client's due date, for the advisor to make.
     page.click("a.nav-link:text-is('Visits')")
-    page.wait_for_url("**/admin/visit/")
-    choose_filter(page, "Purpose", "Scheduled callback")
-    choose_filter(page, "Status", "Planned")
+    page.wait_for_url("**/admin/visit/**")
+    choose_filter(page, "Advisor", f"Li Na ({other_name})")
     apply_filters(page)
-    assert listed_count(page) == 2
-    rows = {row.locator("td.col-client").inner_text().strip():
-            row.locator("td.col-staff").inner_text().strip()
-            for row in page.locator("table.model-list tbody tr").all()}
-    assert rows == {"客户甲 (Q1)": "Test staff", "客户乙 (Q2)": "Li Na"}
+    assert listed_count(page) == 1
+    row = page.locator("table.model-list tbody tr").first
+    assert row.locator("td.col-client").inner_text().strip() == "客户乙 (Q2)"
+    assert row.locator("td.col-staff").inner_text().strip() == "Li Na"
+    assert row.locator("td.col-status").inner_text().strip() == "Planned"
+    assert row.locator("td.col-purpose").inner_text().strip() == "Scheduled callback"
     context.close()
 
     # The advisor's own queue shows their callback, and only theirs.
