@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from admin_app.enums import ClientStatus
 from admin_app.extensions import db
-from admin_app.models import Client, Tier, Visit
+from admin_app.models import AuditEntry, Client, Tier, Visit
 from admin_app.services import callbacks, dashboard
 from admin_app.services import tiers as tier_service
 from admin_app.views import filters
@@ -348,6 +348,10 @@ def test_a_tier_chosen_by_hand_moves_the_due_date(app, as_role, gold_client):
     data = {**form_values(supervisor.get(url).text), "tier": str(diamond)}
     assert_redirect(supervisor.post_form(url, data), to="/admin/client/")
     assert schedule(app, gold_client) == (OCT_1, OCT_1 + 30 * DAY)
+    with app.app_context():  # the save, the new date with it, is audited
+        entry = db.session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.entity == "client", AuditEntry.action == "update"))
+        assert {"tier_id", "next_callback_due"} <= set(entry.changes), entry.changes
 
 
 def test_a_tier_chosen_by_hand_keeps_a_date_brought_forward(app, as_role, gold_client):
@@ -418,6 +422,10 @@ def test_changing_a_tiers_interval_moves_its_clients_in_one_statement(app, as_ro
     assert all(same_moment(got[k], v) for k, v in expected_after_gold_becomes(days).items()), got
     page = admin.get("/admin/tier/")
     assert "The next callback dates of 4 clients were recalculated." in page.text
+    with app.app_context():  # the tier's own save is audited as before
+        entry = db.session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.entity == "tier", AuditEntry.action == "update"))
+        assert entry.changes["callback_interval_days"] == [182, days]
 
 
 def test_saving_a_tier_without_changing_its_interval_touches_no_client(app, as_role, ladder):

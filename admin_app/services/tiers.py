@@ -287,16 +287,18 @@ def _settle_tier(session: Session, client: Client, *, actor: User | None,
                            changed_by_id=actor.id if actor else None))
 
 
-
 def apply_interval_change(session: Session, tier: Tier) -> int:
     """Before a screen saves ``tier``: when its callback interval changes, the due dates of
     its clients follow (``callbacks.reschedule_tier``, one UPDATE), under the lock that
-    makes tier changes one at a time. Returns how many clients were rescheduled."""
+    makes tier changes one at a time. Returns how many clients were rescheduled. The tier
+    itself is not flushed meanwhile: its save (and the audit of it) comes after."""
     changed = sa.inspect(tier).attrs.callback_interval_days.history.deleted
     if tier.id is None or not changed or changed[0] is None:
         return 0
     before, after = int(changed[0]), int(tier.callback_interval_days)
     if before == after:
         return 0
-    hold_tiers(session)
-    return callbacks.reschedule_tier(session, tier.id, before_days=before, after_days=after)
+    with session.no_autoflush:
+        hold_tiers(session)
+        return callbacks.reschedule_tier(session, tier.id, before_days=before,
+                                         after_days=after)
