@@ -10,6 +10,7 @@ unique race, a deadline derived while saving), the message still lands beside th
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,10 +96,14 @@ def test_the_database_names_its_constraints_as_the_map_does(app):
     with app.app_context():
         inspector = sa.inspect(db.engine)
         reported = set()
-        for table in db.metadata.sorted_tables:
-            reported |= {c["name"] for c in inspector.get_check_constraints(table.name)}
-            reported |= {c["name"] for c in inspector.get_unique_constraints(table.name)}
-            reported |= {i["name"] for i in inspector.get_indexes(table.name) if i["unique"]}
+        with warnings.catch_warnings():  # SQLite can't reflect the visits' expression index
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of "
+                                    "expression-based index ix_visit_work_order")
+            for table in db.metadata.sorted_tables:
+                reported |= {c["name"] for c in inspector.get_check_constraints(table.name)}
+                reported |= {c["name"] for c in inspector.get_unique_constraints(table.name)}
+                reported |= {i["name"] for i in inspector.get_indexes(table.name)
+                             if i["unique"]}
     reported.discard(None)
     assert reported == set(schema_constraints())
 

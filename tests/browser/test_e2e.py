@@ -60,7 +60,7 @@ def test_language_switch_in_the_browser(page):
     log_in(page, "staff")
     page.goto("/admin/client/?lang=zh_Hant")
     page.goto("/admin/visit/")  # remembered without ?lang
-    menu = page.locator("nav").inner_text()
+    menu = page.locator("nav.navbar").inner_text()
     assert "客戶" in menu and "投訴" in menu
     page.goto("/admin/visit/?lang=en")
-    assert "Clients" in page.locator("nav").inner_text()
+    assert "Clients" in page.locator("nav.navbar").inner_text()

@@ -42,7 +42,7 @@ def test_zh_hant_user_edits_a_time_and_meets_a_refusal(app, page, users):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/admin/**")
-    assert "客戶" in page.locator("nav").inner_text()
+    assert "客戶" in page.locator("nav.navbar").inner_text()
     look("first page")
     with app.app_context():
         assert db.session.get(User, users["staff"]).locale == "zh_Hant_TW"
@@ -71,7 +71,7 @@ def test_zh_hant_user_edits_a_time_and_meets_a_refusal(app, page, users):
     response = page.goto("/admin/user/")
     assert response is not None and response.status == 403
     assert page.locator("#error-page h1").inner_text() == "不允許"
-    assert "客戶" in page.locator("nav").inner_text(), "the refusal keeps the app's menu"
+    assert "客戶" in page.locator("nav.navbar").inner_text(), "the refusal keeps the app's menu"
     assert page.get_by_role("link", name="儀表板").count() >= 1
     look("403 page")
 
