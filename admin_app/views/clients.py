@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -149,18 +150,24 @@ class ClientView(SecureModelView):
         self._recalculate(scope, scope_name, dry_run=bool(request.form.get("dry_run")))
         return redirect(self.list_url())
 
-    def _recalculate(self, scope: sa.Select | None, label: str, *, dry_run: bool) -> None:
+    def _committed(self, work: Callable[[], Any]) -> Any:
+        """``work``'s result once committed; None when another's lock refused it (said)."""
         try:
             with locking.refusing_busy_writes():
-                result = tiers.recalculate(db.session, scope=scope, dry_run=dry_run,
-                                           actor=current_user._get_current_object(),
-                                           scope_label=label)
+                result = work()
                 db.session.commit()
         except locking.Busy as busy:
             db.session.rollback()
             flash(str(busy), "error")
-            return
-        flash(messages.recalculation_summary(result), "success")
+            return None
+        return result
+
+    def _recalculate(self, scope: sa.Select | None, label: str, *, dry_run: bool) -> None:
+        result = self._committed(lambda: tiers.recalculate(
+            db.session, scope=scope, dry_run=dry_run,
+            actor=current_user._get_current_object(), scope_label=label))
+        if result is not None:
+            flash(messages.recalculation_summary(result), "success")
 
     # --- plan callbacks (services/planning.py) -----------------------------------------
 
@@ -179,17 +186,11 @@ class ClientView(SecureModelView):
         return redirect(self.list_url())
 
     def _plan(self, scope: sa.Select, label: str) -> None:
-        try:
-            with locking.refusing_busy_writes():
-                result = planning.plan_callbacks(
-                    db.session, scope=scope, actor=current_user._get_current_object(),
-                    scope_label=label)
-                db.session.commit()
-        except locking.Busy as busy:
-            db.session.rollback()
-            flash(str(busy), "error")
-            return
-        flash(planning.summary(result), "success")
+        result = self._committed(lambda: planning.plan_callbacks(
+            db.session, scope=scope, actor=current_user._get_current_object(),
+            scope_label=label))
+        if result is not None:
+            flash(planning.summary(result), "success")
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
