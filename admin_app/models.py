@@ -469,12 +469,17 @@ class ReferenceCounter(Model):
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
-    __table_args__ = (sa.Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),)
+    # Read newest first: a record's history, the log by user, by action (migration 0010).
+    __table_args__ = (
+        sa.Index("ix_audit_entry_entity_entity_id_at", "entity", "entity_id", "at"),
+        sa.Index("ix_audit_entry_user_id_at", "user_id", "at"),
+        sa.Index("ix_audit_entry_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
-    action: Mapped[str] = mapped_column(sa.String(32), index=True)
+    user_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(32))
     entity: Mapped[str] = mapped_column(sa.String(64))
     entity_id: Mapped[str | None] = mapped_column(sa.String(64))
     changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
