@@ -86,7 +86,7 @@ def populate(url: str, n: int) -> dict:
             at = (f"strftime('%Y-%m-%d %H:%M:%f', '{start}', "
                   f"'+' || (n * {STEP_SECONDS}) || ' seconds')")
         else:
-            source = f"SELECT n FROM generate_series(1, {n}) AS n"
+            source = f"SELECT CAST(g AS BIGINT) AS n FROM generate_series(1, {n}) AS g"
             at = f"TIMESTAMP '{start}' + make_interval(secs => n * {STEP_SECONDS})"
         user = f"CASE WHEN n % 20 = 0 THEN NULL ELSE {first} + (n * 7) % {USERS} END"
         changes = """'{"notes": ["before", "after"]}'"""
@@ -183,8 +183,10 @@ def main() -> None:
             import json
 
             done = subprocess.run([sys.executable, __file__, "--phase", "populate", "--url", url,
-                                   "--entries", str(args.entries)], check=True, cwd=ROOT,
+                                   "--entries", str(args.entries)], cwd=ROOT,
                                   capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"populating failed ({done.returncode}):\n{done.stderr[-4000:]}")
             built = json.loads(done.stdout.strip().splitlines()[-1])
             bench_tiers.settle(url)
             print(f"[{engine}] {built['entries']:,} audit entries written in "
