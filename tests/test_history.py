@@ -93,12 +93,12 @@ def test_history_shows_only_the_records_own_entries_latest_first(app, as_role, s
         other = factories.visit(session, client_id=sample["client"], summary="another")
         base = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
         for day in range(25):
-            audit.record(session, action="edit", entity="visit", entity_id=sample["visit"],
+            audit.record(session, action="update", entity="visit", entity_id=sample["visit"],
                          changes={"summary": [f"old {day}", f"new {day}"]},
                          now=base + timedelta(days=day))
-        audit.record(session, action="edit", entity="visit", entity_id=other.id,
+        audit.record(session, action="update", entity="visit", entity_id=other.id,
                      changes={"summary": ["x", "someone else's"]}, now=base)
-        audit.record(session, action="edit", entity="client", entity_id=sample["visit"],
+        audit.record(session, action="update", entity="client", entity_id=sample["visit"],
                      changes={"notes": ["x", "a client's entry"]}, now=base)
         session.commit()
     panel = history_of(as_role("supervisor").get(
@@ -112,7 +112,7 @@ def test_history_shows_only_the_records_own_entries_latest_first(app, as_role, s
 
 def test_history_times_read_in_the_users_zone(app, as_role, sample):
     with app.app_context():
-        audit.record(db.session, action="edit", entity="visit", entity_id=sample["visit"],
+        audit.record(db.session, action="update", entity="visit", entity_id=sample["visit"],
                      changes={"summary": ["a", "b"]},
                      now=datetime(2026, 11, 20, 2, 5, tzinfo=UTC))
         db.session.get(User, sample["user"]).timezone = "Asia/Shanghai"
@@ -145,7 +145,7 @@ def test_the_audit_log_has_no_history_panel_of_its_own(app, as_role, sample):
     with app.app_context():
         entry = db.session.scalar(sa.select(AuditEntry.id).limit(1))
         if entry is None:
-            entry = audit.record(db.session, action="edit", entity="visit",
+            entry = audit.record(db.session, action="update", entity="visit",
                                  entity_id=sample["visit"], changes={}).id
             db.session.commit()
             entry = db.session.scalar(sa.select(AuditEntry.id).limit(1))
@@ -158,7 +158,7 @@ def test_the_audit_log_filters_by_user(app, as_role, users):
         session = db.session
         staff, supervisor = (session.get(User, users[r]) for r in ("staff", "supervisor"))
         for actor, note in ((staff, "by staff"), (supervisor, "by supervisor")):
-            audit.record(session, action="edit", entity="client", entity_id=1,
+            audit.record(session, action="update", entity="client", entity_id=1,
                          changes={"notes": ["", note]}, actor=actor)
         session.commit()
     with app.test_request_context():
@@ -176,7 +176,7 @@ def test_the_audit_log_counts_up_to_its_cap(app, as_role, users, monkeypatch):
     with app.app_context():
         staff = db.session.get(User, users["staff"])
         for n in range(8):
-            audit.record(db.session, action="edit", entity="client", entity_id=1,
+            audit.record(db.session, action="update", entity="client", entity_id=1,
                          changes={"notes": ["", f"n{n}"]}, actor=staff if n < 3 else None)
         db.session.commit()
         total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
