@@ -302,9 +302,13 @@ class Visit(Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     satisfaction: Mapped[int | None] = mapped_column()
     summary: Mapped[str | None] = mapped_column(sa.Text)
+    # Each save checks the version the form was opened at (views.mixins.VersionGuardMixin).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
 
     client: Mapped[Client] = relationship()
     staff: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 def _work_order(visit: sa.FromClause) -> tuple[sa.ColumnElement[Any], ...]:
@@ -387,6 +391,11 @@ class EventAttendance(Model):
     event: Mapped[Event] = relationship(back_populates="attendances")
     client: Mapped[Client] = relationship()
 
+    # Each save checks the version the form was opened at (views.mixins.VersionGuardMixin).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
 
 class Complaint(Model):
     __tablename__ = "complaint"
@@ -452,6 +461,10 @@ class ServiceLevel(Model):
         server_default=DayCount.calendar.value,
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Each save checks the version the form was opened at (views.mixins.VersionGuardMixin).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def __str__(self) -> str:
         return str(self.severity.label)

@@ -18,7 +18,7 @@ from admin_app import create_app, views
 from admin_app.enums import Capability, Resource
 from admin_app.extensions import db
 from admin_app.models import EventAttendance, TierChange, User, Visit
-from admin_app.permissions import EVERYONE, LEADS, MATRIX
+from admin_app.permissions import LEADS, MATRIX
 from admin_app.services import audit
 from admin_app.views.checks import ImproperlyConfigured
 
