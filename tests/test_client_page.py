@@ -187,7 +187,8 @@ def test_the_links_name_their_filters(app, as_role, rel):
                  filters[int(k.partition("_")[2])].column.key, v[0])
                 for k, v in parse_qs(parts.query).items()}
         expected = {("FilterEqual", "entity", "client"),
-                    ("FilterEqual", "entity_id", str(rel["mine"]))} if key == "history" else \
+                    ("FilterEqual", "entity_id", str(rel["mine"])),
+                    ("QueueFilter", "action", "1")} if key == "history" else \
             {("IntEqualFilter", "client_id", str(rel["mine"]))}
         assert used == expected
 

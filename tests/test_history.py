@@ -189,3 +189,36 @@ def test_the_audit_log_counts_up_to_its_cap(app, as_role, users, monkeypatch):
         url = list_url("audit", filters={"user": str(users["staff"])})
     filtered = supervisor.get(url).text
     assert re.search(r"\(3\)", filtered) and "(5+)" not in filtered
+
+
+# --- reads of personal data (客户信息保密) ---------------------------------------------------
+
+
+def pii_reads(app, client_id: int) -> list[tuple[str | None, str]]:
+    with app.app_context():
+        return [(entry.user.username if entry.user else None, entry.ip) for entry in
+                db.session.scalars(sa.select(AuditEntry).where(
+                    AuditEntry.action == "view_pii", AuditEntry.entity == "client",
+                    AuditEntry.entity_id == str(client_id)))]
+
+
+@pytest.mark.parametrize(("role", "reads"), [("staff", 0), ("supervisor", 1), ("admin", 1)])
+def test_opening_a_clients_unmasked_page_records_who_saw_it(app, as_role, sample, role,
+                                                            reads):
+    page = as_role(role).get(f"/admin/client/details/?id={sample['client']}")
+    assert page.status_code == 200
+    assert ("138****5678" in page.text) == (not reads)  # masked for staff only
+    assert pii_reads(app, sample["client"]) == [(role, "127.0.0.1")] * reads
+
+
+def test_reads_stay_out_of_the_history_panel_but_not_out_of_the_log(app, as_role, sample):
+    supervisor = as_role("supervisor")
+    url = f"/admin/client/details/?id={sample['client']}"
+    for _ in range(3):
+        panel = client_section(supervisor.get(url).text, "history")
+    assert "Viewed personal data" not in panel
+    assert len(pii_reads(app, sample["client"])) == 3
+    with app.test_request_context():
+        from admin_app.views.links import list_url
+        log = list_url("audit", filters={"entity": "client", "entity_id": str(sample["client"])})
+    assert supervisor.get(log).text.count("Viewed personal data") >= 3

@@ -13,6 +13,7 @@ from flask_admin.contrib.sqla.filters import (
     FilterNotEqual,
     FilterNotLike,
 )
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..enums import AuditAction, RecordType, Resource
@@ -22,7 +23,7 @@ from ..permissions import masked_fields
 from .access import role_of_current_user
 from .audit_changes import action_label, changes_html, describe, raw_html, record_type_label
 from .base import SecureModelView
-from .filters import UserFilter
+from .filters import QueueFilter, UserFilter
 
 LIST_LINES = 4  # changes shown per row of the list; the details page shows them all
 
@@ -66,6 +67,9 @@ class AuditView(SecureModelView):
     column_filters = (
         "at",
         UserFilter(AuditEntry.user_id, COLUMN_LABELS["user"], key="user"),
+        # What a record's History panel shows: every entry but the reads of personal data.
+        QueueFilter("changes", AuditEntry.action, _l("Changes only (no reads)"),
+                    lambda value: AuditEntry.action != AuditAction.view_pii.value),
         *_code_filters(AuditEntry.action, COLUMN_LABELS["action"], AuditAction.choices()),
         *_code_filters(AuditEntry.entity, COLUMN_LABELS["entity"], RecordType.choices()),
         # "equals" first: the one links name ("this client's entries": a client's page).

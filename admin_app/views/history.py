@@ -52,6 +52,7 @@ def panel(view: Any, record: Any) -> Section | None:
     return Section(
         KEY, _("History"), [_("When"), _("Who"), _("Action"), _("Changes")],
         [Row(None, cells(entry)) for entry in latest.rows], latest.total,
-        all_url=list_url("audit", filters={"entity": record_type, "entity_id": str(record.id)})
+        all_url=list_url("audit", filters={"entity": record_type, "entity_id": str(record.id),
+                                           "changes": "1"})
         if readable and latest.total else None,
         all_label=_("All audit entries (%(num)s)", num=format_number(latest.total)))
