@@ -141,6 +141,22 @@ def export_command(entity: str, fmt: str, output: str) -> None:
                f"({export.rows / max(elapsed, 1e-9):,.0f} rows/s).")
 
 
+@click.command("grant-app-role")
+@click.argument("role")
+@with_appcontext
+def grant_app_role_command(role: str) -> None:
+    """Set up ROLE, the PostgreSQL role the app runs as: it may read and write every table
+    but only add to the audit log. Run as the database's owner, after each migration."""
+    from . import db_roles
+
+    try:
+        with db.engine.begin() as connection:
+            db_roles.grant_app_role(connection, role)
+    except db_roles.RoleError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Role {role} may read and write the tables, and only add to the audit log.")
+
+
 def _demo_password() -> str:
     """DEMO_PASSWORD, else one generated once and kept in instance/ (never committed)."""
     if current_app.config.get("DEMO_PASSWORD"):
@@ -162,3 +178,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(grant_app_role_command)

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "WTF_CSRF_TIME_LIMIT": None,
+    # Sent as Strict-Transport-Security on responses to HTTPS requests (behind a proxy that
+    # ends TLS, the proxy must say so: see docs/operations.md); 0 sends none.
+    "HSTS_MAX_AGE": 31_536_000,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",

@@ -202,6 +202,7 @@ class AuditAction(LabelledEnum):
     recalculate_tiers = "recalculate_tiers", _l("Tier recalculation")
     plan_callbacks = "plan_callbacks", _l("Callbacks planned")
     export = "export", _l("Exported")
+    view_pii = "view_pii", _l("Viewed personal data")
     seed = "seed", _l("Demo data loaded")
 
 

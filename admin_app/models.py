@@ -302,9 +302,13 @@ class Visit(Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     satisfaction: Mapped[int | None] = mapped_column()
     summary: Mapped[str | None] = mapped_column(sa.Text)
+    # Each save checks the version the form was opened at (views.mixins.VersionGuardMixin).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
 
     client: Mapped[Client] = relationship()
     staff: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 def _work_order(visit: sa.FromClause) -> tuple[sa.ColumnElement[Any], ...]:
@@ -387,6 +391,11 @@ class EventAttendance(Model):
     event: Mapped[Event] = relationship(back_populates="attendances")
     client: Mapped[Client] = relationship()
 
+    # Each save checks the version the form was opened at (views.mixins.VersionGuardMixin).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
 
 class Complaint(Model):
     __tablename__ = "complaint"
@@ -452,6 +461,10 @@ class ServiceLevel(Model):
         server_default=DayCount.calendar.value,
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Each save checks the version the form was opened at (views.mixins.VersionGuardMixin).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def __str__(self) -> str:
         return str(self.severity.label)
@@ -469,12 +482,17 @@ class ReferenceCounter(Model):
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
-    __table_args__ = (sa.Index("ix_audit_entry_entity_entity_id", "entity", "entity_id"),)
+    # Read newest first: a record's history, the log by user, by action (migration 0010).
+    __table_args__ = (
+        sa.Index("ix_audit_entry_entity_entity_id_at", "entity", "entity_id", "at"),
+        sa.Index("ix_audit_entry_user_id_at", "user_id", "at"),
+        sa.Index("ix_audit_entry_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
-    action: Mapped[str] = mapped_column(sa.String(32), index=True)
+    user_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(32))
     entity: Mapped[str] = mapped_column(sa.String(64))
     entity_id: Mapped[str | None] = mapped_column(sa.String(64))
     changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

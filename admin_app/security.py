@@ -1,5 +1,10 @@
 """HTTP security headers (Content-Security-Policy and friends) on every response.
 
+Client data stays out of caches: every response but a static file (the pages, lookups and
+exports that carry client data, and the rest) is sent with ``Cache-Control: no-store``, so
+neither the browser nor a proxy keeps a copy after logout. Over HTTPS, HSTS tells the
+browser to come back only over HTTPS (``HSTS_MAX_AGE``).
+
 The policy allows nothing but our own origin and, for inline ``<script>``/``<style>``
 elements, a nonce that is new for every request. Flask-Admin puts the nonce on its tags
 through ``Admin(csp_nonce_generator=csp_nonce)``; our own templates use the ``csp_nonce()``
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g, request
 
 # Directive -> sources; "{nonce}" is replaced by the request's nonce.
 CSP_DIRECTIVES: dict[str, str] = {
@@ -49,11 +54,22 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+def is_static(endpoint: str | None) -> bool:
+    """Our static files and Flask-Admin's (``static``, ``admin.static``, ...)."""
+    return endpoint is not None and endpoint.rpartition(".")[2] == "static"
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the headers unless a view already chose its own."""
     response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if not is_static(request.endpoint):
+        response.headers["Cache-Control"] = "no-store"
+    max_age = int(current_app.config.get("HSTS_MAX_AGE") or 0)
+    if request.is_secure and max_age > 0:
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={max_age}; includeSubDomains")
     return response
 
 

@@ -2,7 +2,8 @@
 
     python bench/run.py [--quick]
 
---quick runs them on 100,000 rows instead of 1,000,000 (and skips the slow baselines).
+--quick runs them on 100,000 rows instead of 1,000,000 (the audit log on 1,000,000 entries
+instead of 10,000,000) and skips the slow baselines.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main() -> None:
     run("bench_client_page.py", "--clients", clients)
     run("bench_queues.py", "--clients", clients, *(["--no-baseline"] if quick else []))
     run("bench_callbacks.py", "--clients", clients)
+    run("bench_audit.py", "--entries", "1000000" if quick else "10000000")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from admin_app import create_app, views
 from admin_app.enums import Capability, Resource
 from admin_app.extensions import db
 from admin_app.models import EventAttendance, TierChange, User, Visit
-from admin_app.permissions import EVERYONE, LEADS, MATRIX
+from admin_app.permissions import LEADS, MATRIX
 from admin_app.services import audit
 from admin_app.views.checks import ImproperlyConfigured
 
@@ -30,7 +30,7 @@ from .test_i18n import visible_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHONE, NEW_PHONE = "13812345678", "13900001111"
-SECTIONS = ("visits", "complaints", "events", "tier_history", "audit")
+SECTIONS = ("visits", "complaints", "events", "tier_history", "history")
 
 
 def local(moment: datetime) -> str:
@@ -109,7 +109,7 @@ def test_the_page_shows_this_clients_records_and_no_one_elses(as_role, rel):
     html = page_of(as_role("supervisor"), rel["mine"])
     assert [key for key in SECTIONS if section(html, key)] == list(SECTIONS)
     visits, complaints = section(html, "visits"), section(html, "complaints")
-    events, tiers, entries = (section(html, k) for k in ("events", "tier_history", "audit"))
+    events, tiers, entries = (section(html, k) for k in ("events", "tier_history", "history"))
     assert local(WHEN + timedelta(days=11)) in visits
     assert local(WHEN + timedelta(days=100)) not in visits  # 李四's
     assert "CP-2026-000001" in complaints and "CP-2026-000009" not in complaints
@@ -158,7 +158,7 @@ def test_each_row_opens_its_record(as_role, rel, app):
 
 
 @pytest.mark.parametrize(("key", "total"), [("visits", 12), ("complaints", 1), ("events", 1),
-                                            ("audit", 1)])
+                                            ("history", 1)])
 def test_all_link_lists_exactly_this_clients_records(as_role, rel, key, total):
     supervisor = as_role("supervisor")
     href, text = all_link(page_of(supervisor, rel["mine"]), key)
@@ -166,7 +166,7 @@ def test_all_link_lists_exactly_this_clients_records(as_role, rel, key, total):
     listed = supervisor.get(href)
     assert listed.status_code == 200
     assert list_count(listed.text) == total
-    if key != "audit":  # the audit log names records by id, the others by client
+    if key != "history":  # the audit log names records by id, the others by client
         assert "王小明" in listed.text and "李四" not in listed.text
     # The same list for the other client shows the other client's.
     other_href, _text = all_link(page_of(supervisor, rel["other"]), key)
@@ -179,7 +179,7 @@ def test_the_links_name_their_filters(app, as_role, rel):
     html = page_of(as_role("supervisor"), rel["mine"])
     admin_views = {v.endpoint: v for v in app.extensions["admin"][0]._views}
     for key, endpoint in (("visits", "visit"), ("complaints", "complaint"),
-                          ("events", "attendance"), ("audit", "audit")):
+                          ("events", "attendance"), ("history", "audit")):
         parts = urlsplit(all_link(html, key)[0])
         assert parts.path == f"/admin/{endpoint}/"
         filters = admin_views[endpoint]._filters
@@ -187,7 +187,8 @@ def test_the_links_name_their_filters(app, as_role, rel):
                  filters[int(k.partition("_")[2])].column.key, v[0])
                 for k, v in parse_qs(parts.query).items()}
         expected = {("FilterEqual", "entity", "client"),
-                    ("FilterEqual", "entity_id", str(rel["mine"]))} if key == "audit" else \
+                    ("FilterEqual", "entity_id", str(rel["mine"])),
+                    ("QueueFilter", "action", "1")} if key == "history" else \
             {("IntEqualFilter", "client_id", str(rel["mine"]))}
         assert used == expected
 
@@ -336,9 +337,11 @@ def test_prefill_fields_must_be_fields_of_the_form(monkeypatch):
 # --- who sees what -----------------------------------------------------------------------------
 
 
-def test_the_audit_history_only_for_roles_that_read_the_audit_log(as_role, rel):
-    assert section(page_of(as_role("staff"), rel["mine"]), "audit") == ""
-    assert section(page_of(as_role("supervisor"), rel["mine"]), "audit")
+def test_every_role_sees_the_history_but_only_audit_readers_the_link_to_the_log(as_role, rel):
+    staff = section(page_of(as_role("staff"), rel["mine"]), "history")
+    assert "新备注" in staff and 'class="all-records"' not in staff
+    leads = section(page_of(as_role("supervisor"), rel["mine"]), "history")
+    assert "新备注" in leads and 'class="all-records"' in leads
 
 
 def test_staff_see_no_personal_data_on_the_page(as_role, rel):
@@ -348,13 +351,11 @@ def test_staff_see_no_personal_data_on_the_page(as_role, rel):
     assert "138****5678" in html
 
 
-def test_the_audit_history_is_masked_for_a_role_that_may_read_it_but_not_see_pii(
-        monkeypatch, as_role, rel):
-    monkeypatch.setitem(MATRIX[Resource.audit], Capability.view, EVERYONE)
-    entries = section(page_of(as_role("staff"), rel["mine"]), "audit")
+def test_the_history_is_masked_for_a_role_that_may_not_see_pii(as_role, rel):
+    entries = section(page_of(as_role("staff"), rel["mine"]), "history")
     assert "138****5678" in entries and "139****1111" in entries
     assert PHONE not in entries and NEW_PHONE not in entries
-    leads = section(page_of(as_role("supervisor"), rel["mine"]), "audit")
+    leads = section(page_of(as_role("supervisor"), rel["mine"]), "history")
     assert PHONE in leads and NEW_PHONE in leads
 
 

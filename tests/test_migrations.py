@@ -179,6 +179,9 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
                       "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    old_visit = sa.table("visit", *(sa.column(name, Visit.__table__.c[name].type) for name in
+                                    ("client_id", "channel", "purpose", "status",
+                                     "completed_at")))
     oct_1, nov_20 = datetime(2026, 10, 1, 2, 0), datetime(2026, 11, 20, 2, 0)
     created = datetime(2025, 3, 1, 2, 0)
     with app.app_context():
@@ -202,8 +205,8 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
                     annual_contribution=0, trades_12m=0, tier_id=1, tier_locked=False,
                     last_callback_at=last, next_callback_due=due, created_at=created,
                     updated_at=created, version_id=1))
-                for moment in visits:
-                    conn.execute(sa.insert(Visit.__table__).values(
+                for moment in visits:  # the visit table as it was at 0008 (no version)
+                    conn.execute(sa.insert(old_visit).values(
                         client_id=n, channel="phone", purpose="scheduled_callback",
                         status="done", completed_at=moment))
         upgrade()

@@ -152,3 +152,41 @@ def test_login_page_has_no_inline_styles(browser):
     tags = tags_of(browser.get("/login").text)
     assert not [attrs for _, attrs in tags if "style" in attrs]
     assert any(attrs.get("href") == "/static/css/app.css" for tag, attrs in tags if tag == "link")
+
+
+# --- client data out of caches; HSTS over HTTPS ------------------------------------------
+
+
+CLIENT_DATA = [
+    "/admin/client/", "/admin/client/details/?id={client}", "/admin/client/edit/?id={client}",
+    "/admin/visit/", "/admin/complaint/details/?id={complaint}", "/admin/",
+    "/admin/client/export/csv/", "/admin/visit/ajax/lookup/?name=client&query=王",
+]
+
+
+@pytest.mark.parametrize("url", CLIENT_DATA)
+def test_pages_lookups_and_exports_with_client_data_are_not_stored(as_role, sample, url):
+    with as_role("supervisor").client.get(url.format(**sample)) as response:
+        assert response.status_code == 200, (url, response.status_code)
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_errors_and_the_login_page_are_not_stored_either(as_role, browser):
+    assert browser.get("/login").headers["Cache-Control"] == "no-store"
+    assert as_role("staff").get("/admin/user/").headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_may_be_cached(browser):
+    for url in ("/static/css/app.css", "/admin/static/vendor/jquery.min.js"):
+        with browser.client.get(url) as response:
+            assert response.status_code == 200
+            assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_hsts_only_over_https(app, browser):
+    assert "Strict-Transport-Security" not in browser.get("/login").headers
+    secure = app.test_client().get("/login", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    app.config["HSTS_MAX_AGE"] = 0
+    off = app.test_client().get("/login", base_url="https://localhost")
+    assert "Strict-Transport-Security" not in off.headers

@@ -40,8 +40,9 @@ def _count(session: Session, model: Any, criterion: sa.ColumnElement[bool]) -> i
     return session.scalar(sa.select(sa.func.count()).select_from(model).where(criterion)) or 0
 
 
-def _latest(session: Session, query: sa.Select[tuple[T]], model: Any,
-            criterion: sa.ColumnElement[bool], limit: int) -> Latest[T]:
+def latest_of(session: Session, query: sa.Select[tuple[T]], model: Any,
+              criterion: sa.ColumnElement[bool], limit: int) -> Latest[T]:
+    """The first ``limit`` rows of ``query`` that meet ``criterion``, and how many do."""
     rows = list(session.scalars(query.where(criterion).limit(limit)).unique())
     return Latest(rows, _count(session, model, criterion))
 
@@ -56,14 +57,14 @@ def visits(session: Session, client_id: int, *, limit: int = LATEST) -> Latest[V
     month's); a visit with neither time last."""
     query = (sa.select(Visit).options(joinedload(Visit.staff))
              .order_by(sa.nulls_last(visit_time().desc()), Visit.id.desc()))
-    return _latest(session, query, Visit, Visit.client_id == client_id, limit)
+    return latest_of(session, query, Visit, Visit.client_id == client_id, limit)
 
 
 def complaints(session: Session, client_id: int, *, limit: int = LATEST) -> Latest[Complaint]:
     """The latest received first."""
     query = (sa.select(Complaint).options(joinedload(Complaint.assignee))
              .order_by(Complaint.received_at.desc(), Complaint.id.desc()))
-    return _latest(session, query, Complaint, Complaint.client_id == client_id, limit)
+    return latest_of(session, query, Complaint, Complaint.client_id == client_id, limit)
 
 
 def attendances(session: Session, client_id: int, *,
@@ -73,7 +74,7 @@ def attendances(session: Session, client_id: int, *,
     query = (sa.select(EventAttendance).join(EventAttendance.event)
              .options(contains_eager(EventAttendance.event))
              .order_by(Event.starts_at.desc(), EventAttendance.id.desc()))
-    return _latest(session, query, EventAttendance, EventAttendance.client_id == client_id,
+    return latest_of(session, query, EventAttendance, EventAttendance.client_id == client_id,
                    limit)
 
 
@@ -84,7 +85,7 @@ def tier_changes(session: Session, client_id: int, *,
              .options(joinedload(TierChange.from_tier), joinedload(TierChange.to_tier),
                       joinedload(TierChange.changed_by))
              .order_by(TierChange.changed_at.desc(), TierChange.id.desc()))
-    return _latest(session, query, TierChange, TierChange.client_id == client_id, limit)
+    return latest_of(session, query, TierChange, TierChange.client_id == client_id, limit)
 
 
 def audit_criterion(client_id: int) -> sa.ColumnElement[bool]:
@@ -98,4 +99,4 @@ def audit_entries(session: Session, client_id: int, *,
     """The latest first."""
     query = (sa.select(AuditEntry).options(joinedload(AuditEntry.user))
              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
-    return _latest(session, query, AuditEntry, audit_criterion(client_id), limit)
+    return latest_of(session, query, AuditEntry, audit_criterion(client_id), limit)

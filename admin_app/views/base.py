@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask import abort, has_request_context, redirect, request, url_for
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
-from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -22,9 +21,10 @@ from ..enums import Capability, Resource
 from ..extensions import db
 from ..forms.base import AdminForm, AppModelConverter
 from ..permissions import can, read_only_fields, row_rule
-from . import adapter, prefill
+from . import adapter, history, prefill
 from .access import role_of_current_user
 from .actions import Requirement, action, requirement_of
+from .counting import capped_count_query, count_label
 from .export import ExportMixin
 from .filters import AppFilterConverter
 from .formatting import DETAILS_FORMATTERS, FORMATTERS
@@ -113,8 +113,11 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
     column_type_formatters = FORMATTERS
     column_type_formatters_detail = DETAILS_FORMATTERS
     can_view_details = True
+    details_template = "admin/record_details.html"  # the fields, then the history
     can_set_page_size = True
     page_size = 20
+    # Count at most this many rows of a list ("10,000+" beyond: ``counting``); None: all.
+    count_cap: ClassVar[int | None] = None
     # The fields a link may fill in on the create form (``views.prefill``): references by
     # their column (``client_id``), choices by their code, times by ``now``.
     prefill_fields: ClassVar[tuple[str, ...]] = ()
@@ -232,6 +235,11 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
                 continue
         return values
 
+    def get_count_query(self) -> Any:
+        if self.count_cap is None:
+            return super().get_count_query()
+        return capped_count_query(db.session, self.model, self.count_cap)
+
     def list_narrowed(self) -> bool:
         """True when the request's list is searched or filtered (not every row)."""
         args = adapter.list_args(self)
@@ -246,7 +254,10 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
         # The list's record count as the locale writes it ("List (2,000)", and in the
         # bulk buttons' labels): Flask-Admin's template prints the number as it is.
         if template == self.list_template and kwargs.get("count"):
-            kwargs["count"] = format_number(kwargs["count"])
+            kwargs["count"] = count_label(kwargs["count"], self.count_cap)
+        if template == self.details_template and kwargs.get("model") is not None:
+            if "history" not in kwargs:
+                kwargs["history"] = history.panel(self, kwargs["model"])
         return super().render(template, **kwargs)
 
     # --- field rules: seen, not changed --------------------------------------------------

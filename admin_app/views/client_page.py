@@ -1,6 +1,7 @@
 """The client's page as the whole relationship: beside the client's own fields, the latest
-visits, complaints, events, tier changes and audit entries, each a short table with a link
-to the list of all of them, and buttons that open a form already filled in for the client.
+visits, complaints, events and tier changes, each a short table with a link to the list of
+all of them, the client record's history, and buttons that open a form already filled in
+for the client.
 
 Each table shows its rows in the columns of the list it links to, through that list's own
 view: formatted, flagged (a complaint past its deadline) and masked exactly as there. A
@@ -21,41 +22,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from ..enums import Capability, RecordType, Resource, VisitChannel, VisitPurpose, VisitStatus
+from ..enums import Capability, Resource, VisitChannel, VisitPurpose, VisitStatus
 from ..extensions import db
 from ..models import Client, TierChange
 from ..permissions import can
 from ..services import client_overview
 from ..services.client_overview import Latest
-from . import prefill
+from . import history, prefill
 from .access import role_of_current_user
 from .formatting import datetime_formatter
 from .links import list_url, registered_view
-
-
-@dataclass(frozen=True)
-class Row:
-    url: str | None  # the record's details page
-    cells: list[Any]
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    headings: list[str]
-    rows: list[Row]
-    total: int
-    all_url: str | None = None  # the list of all of them, filtered to this client
-    all_label: str | None = None
-
-    @property
-    def note(self) -> str | None:
-        """"The latest 10 of 23." when not every record is shown."""
-        if self.total <= len(self.rows):
-            return None
-        return _("The latest %(shown)s of %(total)s.", shown=format_number(len(self.rows)),
-                 total=format_number(self.total))
+from .sections import Row, Section
 
 
 @dataclass(frozen=True)
@@ -95,10 +72,6 @@ RELATED = (
     Related("events", _l("Events"), "attendance",
             ("event", "event.starts_at", "status", "feedback_score", "feedback_text"),
             client_overview.attendances, _by_client, _l("All events (%(num)s)")),
-    Related("audit", _l("Audit log"), "audit", ("at", "user", "action", "changes"),
-            client_overview.audit_entries,
-            lambda client: {"entity": RecordType.client.value, "entity_id": str(client.id)},
-            _l("All audit entries (%(num)s)")),
 )
 TIER_HISTORY_AFTER = "events"  # where the tier history goes among the tables
 
@@ -152,13 +125,15 @@ def _tier_history(client: Client) -> Section | None:
                    [Row(None, cells(change)) for change in latest.rows], latest.total)
 
 
-def sections(client: Client) -> list[Section]:
-    """The tables the current user may see, in the page's order."""
+def sections(client: Client, record_history: Section | None) -> list[Section]:
+    """The tables the current user may see, in the page's order: the related records, then
+    the client record's own history (``views.history``)."""
     found: list[Section | None] = []
     for related in RELATED:
         found.append(_section(related, client))
         if related.key == TIER_HISTORY_AFTER:
             found.append(_tier_history(client))
+    found.append(record_history)
     return [section for section in found if section is not None]
 
 
@@ -184,5 +159,6 @@ def buttons(client: Client) -> list[Button]:
 
 def context(client: Client) -> dict[str, Any]:
     """What the client details template needs beyond Flask-Admin's own."""
-    return {"record_title": str(client), "sections": sections(client),
-            "buttons": buttons(client)}
+    record_history = history.panel(registered_view("client"), client)
+    return {"record_title": str(client), "sections": sections(client, record_history),
+            "buttons": buttons(client), "history": record_history}

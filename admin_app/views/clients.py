@@ -27,8 +27,10 @@ from ..forms.validators import (
 )
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
-from ..services import callbacks, locking, messages, planning, tiers
+from ..permissions import masked_fields
+from ..services import callbacks, history, locking, messages, planning, tiers
 from . import adapter, client_page
+from .access import role_of_current_user
 from .actions import action, requires
 from .base import SecureModelView
 from .filters import OverdueFilter
@@ -199,6 +201,15 @@ class ClientView(SecureModelView):
             kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
             kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
             kwargs["list_narrowed"] = self.list_narrowed()
+        shown = None
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(client_page.context(kwargs["model"]))
-        return super().render(template, **kwargs)
+            shown = kwargs["model"].id
+        page = super().render(template, **kwargs)
+        if shown is not None and not masked_fields(role_of_current_user(), self.resource):
+            # The page showed the client's personal data unmasked: who saw it is kept.
+            history.record_pii_read(db.session, self.model.__tablename__, shown,
+                                    actor=current_user._get_current_object(),
+                                    ip=request.remote_addr)
+            db.session.commit()
+        return page

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import flash, g, request
 from flask_admin.contrib.sqla.fields import InlineModelFormList
 from flask_admin.helpers import is_form_submitted
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +21,15 @@ from wtforms import HiddenField
 from .. import sql
 from ..extensions import db
 from ..models import utcnow
-from ..services import audit, constraints, locking
+from ..services import audit, constraints, history, locking
 
 
 class VersionGuardMixin:
     """An edit form carries the record's version; saving over someone else's newer save is
-    refused with a message instead of silently overwriting it."""
+    refused instead of silently overwriting it. The form comes back with the user's input
+    as typed, a message naming who saved in between and when, and the record's new
+    version: after checking their changes (the record's History), saving again applies
+    one's own. A save without a version (a hand-made request) is refused too."""
 
     model: Any
 
@@ -40,13 +44,33 @@ class VersionGuardMixin:
 
     def update_model(self, form: Any, model: Any) -> bool:
         if "version_id" in form:
-            posted = form.version_id.data
-            if posted and str(posted) != str(model.version_id):
-                flash(_("Someone else saved this record while you were editing it. "
-                        "Reload the page to see their changes, then edit again."), "error")
+            # What the request posted: a missing field would take the record's own value.
+            raw = form.version_id.raw_data
+            posted = str(raw[0]).strip() if raw else ""
+            if not posted:
+                flash(_("This form is incomplete: reload the page and edit the record again."),
+                      "error")
+                return False
+            if posted != str(model.version_id):
+                flash(stale_message(model), "error")
+                form.version_id.data = str(model.version_id)  # a second save is deliberate
                 return False
             del form["version_id"]
         return super().update_model(form, model)  # type: ignore[misc]
+
+
+def stale_message(record: Any) -> str:
+    """Who saved ``record`` last and when (its latest audit entry), for a stale save."""
+    latest = history.latest(db.session, record.__tablename__, record.id, limit=1).rows
+    entry = latest[0] if latest else None
+    if entry is None or entry.user is None:
+        return _("Someone else saved this record while you were editing it. Your input is "
+                 "kept below: check their changes in the record's history, then save again "
+                 "to apply yours.")
+    return _("%(who)s saved this record at %(when)s, while you were editing it. Your input "
+             "is kept below: check their changes in the record's history, then save again "
+             "to apply yours.", who=str(entry.user),
+             when=format_datetime(entry.at, "yyyy-MM-dd HH:mm"))
 
 
 class AuditMixin:
