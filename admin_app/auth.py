@@ -100,8 +100,8 @@ def _write_aside(write: Callable[..., None], key: str, **kw: Any) -> None:
 
 
 def refused_message() -> str:
-    return _("Invalid user name or password. After %(n)d failed attempts in a row an account "
-             "is locked for %(minutes)d minutes.",
+    return _("Invalid user name or password. After %(n)d failed attempts in a row from one "
+             "address, an account is locked for %(minutes)d minutes from that address.",
              n=current_app.config["LOGIN_MAX_FAILURES"],
              minutes=current_app.config["LOGIN_LOCK_MINUTES"])
 
