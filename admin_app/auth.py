@@ -96,7 +96,7 @@ def _write_aside(write: Callable[..., None], key: str, **kw: Any) -> None:
     except sa.exc.OperationalError as error:
         if not locking.is_lock_timeout(error):
             raise
-        log.info("A session's activity was not noted: the database is busy")
+        log.info("A session's activity or end was not written: the database is busy")
 
 
 def refused_message() -> str:
