@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, i18n, security, sql
 from .config import load_config
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth.bp)
     app.session_interface = auth.SecureWhenHttpsSession()
+    trust_proxies(app)
     build_admin(app)
     cli.init_app(app)
     warn_of_holiday_calendar(app)
@@ -47,6 +49,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return redirect(url_for("admin.index"))
 
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, the client's address and scheme are the
+    ones they forwarded, so that the log-in limits, lock-outs and audit see the real
+    client, and a cookie sent over HTTPS to the proxy is marked Secure."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def warn_of_holiday_calendar(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,14 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
+    # A signed-in session ends after this long without a request, and after this long in
+    # any case (services/sessions.py); the signed cookie itself is refused after the latter.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_LIFETIME_HOURS": 12,
+    # Behind reverse proxies, how many of them to trust for the client's address and scheme
+    # (X-Forwarded-For, X-Forwarded-Proto; Werkzeug's ProxyFix). 0: not behind a proxy, the
+    # headers are ignored (anyone could send them).
+    "TRUSTED_PROXIES": 0,
     "PAGE_SIZE": 50,
     # How long a write waits for another's lock (a tier recalculation, say) before it is
     # refused with a message: SQLite's busy timeout, PostgreSQL's lock_timeout.
@@ -45,7 +54,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV",
-            "LOCK_TIMEOUT_MS", "TIME_ZONE")
+            "LOCK_TIMEOUT_MS", "TIME_ZONE", "SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS",
+            "TRUSTED_PROXIES")
+# Settings that are whole numbers, whichever layer (the environment gives text) set them.
+POSITIVE_INTEGERS = ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS")
+NON_NEGATIVE_INTEGERS = ("TRUSTED_PROXIES",)
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -73,10 +86,27 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
                            "'Asia/Shanghai'.") from None
     app.config["BABEL_DEFAULT_TIMEZONE"] = zone
 
+    for name in POSITIVE_INTEGERS + NON_NEGATIVE_INTEGERS:
+        app.config[name] = _whole_number(name, app.config[name],
+                                         least=1 if name in POSITIVE_INTEGERS else 0)
+    # Flask refuses a signed session cookie older than this (its default: 31 days).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=app.config["SESSION_LIFETIME_HOURS"])
+
     if not app.config.get("SECRET_KEY"):
         if app.config["APP_ENV"] != "development" and not app.testing:
             raise RuntimeError("SECRET_KEY must be set outside development (APP_ENV).")
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+
+
+def _whole_number(name: str, value: Any, *, least: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = least - 1
+    if number < least:
+        raise RuntimeError(f"{name} must be a whole number of at least {least}, not {value!r}.")
+    return number
 
 
 def normalise_database_url(url: str) -> str:

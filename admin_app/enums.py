@@ -197,6 +197,7 @@ class AuditAction(LabelledEnum):
     delete = "delete", _l("Deleted")
     login = "login", _l("Logged in")
     login_failed = "login_failed", _l("Failed log-in")
+    login_throttled = "login_throttled", _l("Log-ins refused by the rate limit")
     logout = "logout", _l("Logged out")
     transition = "transition", _l("Complaint step")
     recalculate_tiers = "recalculate_tiers", _l("Tier recalculation")

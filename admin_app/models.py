@@ -7,7 +7,6 @@ the same rules; form validation is the friendly first line, the database the las
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -103,7 +102,6 @@ def fk(target: str, ondelete: str) -> sa.ForeignKey:
 
 class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no types
     __tablename__ = "user"
-    __table_args__ = (sa.CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -117,8 +115,6 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no type
     # firm's TIME_ZONE.
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
@@ -128,16 +124,37 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no type
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
-    def get_id(self) -> str:
-        """The session's user reference: id plus a fingerprint of the password hash, so
-        that changing the password ends every session made with the old one."""
-        return f"{self.id}:{self.session_fingerprint()}"
-
-    def session_fingerprint(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+class UserSession(Model):
+    """A signed-in session, known to the server: the cookie carries a random token and
+    this row its SHA-256 (``key``). Logging out, deactivating the user, changing their role
+    or password delete the rows, so a copied cookie is worth nothing afterwards
+    (``services/sessions.py``)."""
+
+    __tablename__ = "user_session"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(fk("user.id", "CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class LoginLock(Model):
+    """Failed log-ins in a row of one account from one address (``source``), and the lock
+    they earned: an outsider's failures lock the account only for the outsider's address
+    (``services/accounts.authenticate``)."""
+
+    __tablename__ = "login_lock"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_non_negative"),)
+
+    user_id: Mapped[int] = mapped_column(fk("user.id", "CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Tier(Model):

@@ -464,6 +464,28 @@ def configure_engine(engine: sa.Engine, lock_timeout_ms: int) -> None:
         cursor.close()
 
 
+@contextmanager
+def impatient_transaction(engine: sa.Engine, wait_ms: int) -> Iterator[sa.Connection]:
+    """A transaction on a connection of its own, committed at the end of the block, whose
+    writes wait at most ``wait_ms`` for another's lock (instead of ``LOCK_TIMEOUT_MS``)."""
+    with engine.connect() as connection:
+        on_sqlite = connection.dialect.name == SQLITE
+        previous = 0
+        if on_sqlite:
+            previous = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms:d}")
+        elif connection.dialect.name == POSTGRESQL:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms:d}")
+        try:
+            yield connection
+            connection.commit()
+        finally:
+            connection.rollback()
+            if on_sqlite:  # the pooled connection goes back with the usual timeout
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {previous:d}")
+                connection.commit()
+
+
 def is_lock_timeout(error: BaseException) -> bool:
     """True for a write refused because another writer's lock outlasted the timeout
     (PostgreSQL's lock_timeout, SQLite's busy timeout)."""

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import User
+from admin_app.models import LoginLock, User
 
 from . import factories
 from .conftest import assert_redirect, form_values
@@ -46,7 +46,8 @@ def test_reset_password_lifts_lock_and_ends_sessions(app, as_role, browser, user
 
     staff = as_role("staff")
     with app.app_context():
-        db.session.get(User, users["staff"]).locked_until = datetime.now(UTC) + timedelta(1)
+        db.session.add(LoginLock(user_id=users["staff"], source="127.0.0.1", failures=0,
+                                 locked_until=datetime.now(UTC) + timedelta(1)))
         db.session.commit()
     admin = as_role("admin")
     data = {**user_form(admin, users["staff"]), "password": "fresh-password-42"}

@@ -7,17 +7,26 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..services import accounts
 
+TOO_LONG = _l("Use at most %(max)d characters.")
+
 
 class LoginForm(FlaskForm):
+    """Both fields are capped: a longer value is refused beside the field, before any
+    password is hashed or any audit entry written."""
+
     username = StringField(
-        _l("User name"), validators=[InputRequired(message=_l("Enter your user name."))]
+        _l("User name"), validators=[InputRequired(message=_l("Enter your user name.")),
+                                     Length(max=accounts.MAX_USERNAME_LENGTH, message=TOO_LONG)],
+        render_kw={"maxlength": accounts.MAX_USERNAME_LENGTH},
     )
     password = PasswordField(
-        _l("Password"), validators=[InputRequired(message=_l("Enter your password."))]
+        _l("Password"), validators=[InputRequired(message=_l("Enter your password.")),
+                                    Length(max=accounts.MAX_PASSWORD_LENGTH, message=TOO_LONG)],
+        render_kw={"maxlength": accounts.MAX_PASSWORD_LENGTH},
     )
 
 

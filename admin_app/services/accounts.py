@@ -9,11 +9,16 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from .. import sql
 from ..enums import Role
-from ..models import User, utcnow
+from ..models import AuditEntry, LoginLock, User, utcnow
 from . import audit
 
 MIN_PASSWORD_LENGTH = 10
+# Longest values the log-in form takes (the column's length; a generous passphrase), so an
+# anonymous request can't make the server hash or log a hundred kilobytes.
+MAX_USERNAME_LENGTH = 64
+MAX_PASSWORD_LENGTH = 128
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
@@ -23,9 +28,11 @@ class AccountError(ValueError):
 
 
 def check_password_policy(password: str, *, username: str = "") -> None:
-    """At least 10 characters, not all one kind, not the user name."""
+    """At least 10 characters (and at most 128), not all one kind, not the user name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_l("Use at least 10 characters."))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(_l("Use at most %(max)d characters.", max=MAX_PASSWORD_LENGTH))
     if password.isdigit() or password.isalpha():
         raise AccountError(_l("Mix letters with digits or symbols."))
     if username and username.lower() in password.lower():
@@ -70,39 +77,93 @@ def authenticate(
 ) -> User | None:
     """The user for these credentials, or None.
 
-    Failures are counted; the ``max_failures``-th in a row locks the account for
-    ``lock_minutes``, during which even the right password is refused. Callers show one
-    message for every refusal, so nobody learns whether a user name exists."""
+    Failures are counted per account *and* address (``ip``, the source): the
+    ``max_failures``-th in a row from one address locks the account for that address for
+    ``lock_minutes``, during which even the right password is refused from there. Someone
+    else's failures from another address therefore never lock the user out. Callers show
+    one message for every refusal, so nobody learns whether a user name exists."""
     now = now or utcnow()
+    source = source_of(ip)
     user = session.scalar(sa.select(User).where(User.username == username))
-    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    locked = user is not None and _locked(session, user.id, source, now)
     if user is None or locked or not user.is_active or not user.check_password(password):
         if user is not None and not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(minutes=lock_minutes)
-                user.failed_logins = 0
+            locked = _count_failure(session, user.id, source, now=now,
+                                    max_failures=max_failures, lock_minutes=lock_minutes)
         audit.record(session, action="login_failed", entity="user",
                      entity_id=user.id if user else None,
-                     changes={"username": username, "locked": bool(user and user.locked_until
-                                                                    and user.locked_until > now)},
+                     changes={"username": username[:MAX_USERNAME_LENGTH], "locked": locked},
                      actor=None, ip=ip, now=now)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    session.execute(sa.delete(LoginLock).where(LoginLock.user_id == user.id,
+                                               LoginLock.source == source))
     user.last_login_at = now
     audit.record(session, action="login", entity="user", entity_id=user.id, actor=user, ip=ip,
                  now=now)
     return user
 
 
-def reset_password(user: User, password: str) -> None:
+def source_of(ip: str | None) -> str:
+    return (ip or "unknown")[:64]
+
+
+def _locked(session: Session, user_id: int, source: str, now: datetime) -> bool:
+    until = session.scalar(sa.select(LoginLock.locked_until).where(
+        LoginLock.user_id == user_id, LoginLock.source == source))
+    return until is not None and until > now
+
+
+def _count_failure(session: Session, user_id: int, source: str, *, now: datetime,
+                   max_failures: int, lock_minutes: int) -> bool:
+    """One more failure of ``user_id`` from ``source``; True when it locks the account for
+    that source. Safe when two failures arrive at once: the row is created if missing
+    and counted in the database, not read and written back."""
+    session.execute(sql.insert_ignoring_conflicts(
+        session, LoginLock.__table__, {"user_id": user_id, "source": source, "failures": 0},
+        ["user_id", "source"]))
+    where = (LoginLock.user_id == user_id, LoginLock.source == source)
+    session.execute(sa.update(LoginLock).where(*where)
+                    .values(failures=LoginLock.failures + 1)
+                    .execution_options(synchronize_session=False))
+    failures = session.scalar(sa.select(LoginLock.failures).where(*where)) or 0
+    if failures < max_failures:
+        return False
+    session.execute(sa.update(LoginLock).where(*where)
+                    .values(failures=0, locked_until=now + timedelta(minutes=lock_minutes))
+                    .execution_options(synchronize_session=False))
+    return True
+
+
+def record_throttled(session: Session, *, ip: str | None, username: str | None,
+                     window: timedelta, now: datetime | None = None) -> AuditEntry:
+    """Count a log-in attempt refused by the per-address rate limit.
+
+    One audit entry per address and window holds the count (``attempts``), so a flood of
+    refused requests adds a number, not a row each."""
+    now = now or utcnow()
+    entry = session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.action == "login_throttled", AuditEntry.ip == ip,
+               AuditEntry.at > now - window)
+        .order_by(AuditEntry.id.desc()).limit(1))
+    if entry is not None:
+        changes = dict(entry.changes or {})
+        changes["attempts"] = int(changes.get("attempts", 0)) + 1
+        entry.changes = changes
+        return entry
+    return audit.record(session, action="login_throttled", entity="user", actor=None, ip=ip,
+                        now=now, changes={"attempts": 1,
+                                          "username": (username or "")[:MAX_USERNAME_LENGTH]})
+
+
+def reset_password(session: Session, user: User, password: str) -> None:
     """Give ``user`` a new password (refused unless it meets the policy). A reset also
-    lifts a lock-out: the failed log-ins are forgotten."""
+    lifts every lock-out of the account: the failed log-ins are forgotten. (The change of
+    password ends the user's sessions, ``services/sessions.py``.)"""
     check_password_policy(password, username=user.username or "")
     user.set_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    if user.id is not None:
+        session.execute(sa.delete(LoginLock).where(LoginLock.user_id == user.id))
 
 
 def record_logout(session: Session, user: User, *, ip: str | None = None) -> None:

@@ -157,8 +157,8 @@ CONSTRAINTS: dict[str, Rule] = {
         lambda row: not row["tier_locked"] or row["tier_lock_reason"] is not None),
     "uq_client_code": Rule("client", "code", _l("Another client already has this code.")),
     # users, service levels, counters
-    "ck_user_failed_logins_non_negative": Rule("user", "failed_logins", COUNT,
-                                               _at_least("failed_logins", 0)),
+    "ck_login_lock_failures_non_negative": Rule("login_lock", "failures", COUNT,
+                                                _at_least("failures", 0)),
     "uq_user_username": Rule("user", "username",
                              _l("Another user already has this user name.")),
     "ck_service_level_days_range": Rule(

@@ -34,11 +34,9 @@ class UserView(SecureModelView):
     resource = Resource.user
     record_model = User
 
-    column_list = ("username", "full_name", "role", "department", "is_active", "locked_until",
-                   "last_login_at")
+    column_list = ("username", "full_name", "role", "department", "is_active", "last_login_at")
     column_details_list = ("username", "full_name", "email", "role", "department", "locale",
-                           "timezone", "is_active", "failed_logins", "locked_until",
-                           "last_login_at", "created_at")
+                           "timezone", "is_active", "last_login_at", "created_at")
     column_searchable_list = ("username", "full_name", "department")
     column_sortable_list = ("username", "full_name", "role", "department", "last_login_at")
     column_default_sort = ("username", False)
@@ -73,7 +71,7 @@ class UserView(SecureModelView):
             if not is_created:
                 accounts.check_admin_remains(db.session, model)
             if form.password.data:
-                accounts.reset_password(model, form.password.data)
+                accounts.reset_password(db.session, model, form.password.data)
         except accounts.AccountError as exc:
             raise ValidationError(str(exc)) from exc
         super().on_model_change(form, model, is_created)
