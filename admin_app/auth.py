@@ -120,9 +120,14 @@ def _throttled(limit: RequestLimit) -> None:
     """An attempt the per-address limit refused: counted in the audit log. A failure to
     write it does not change the answer (429)."""
     try:
+        attempts = limiter.storage.incr(f"clientcare/throttled/{request.remote_addr}",
+                                        limit.limit.get_expiry())
+    except Exception:  # the limiter's store (Redis) is away: count this one alone
+        log.warning("The limiter's store could not count a throttled log-in", exc_info=True)
+        attempts = 1
+    try:
         accounts.record_throttled(db.session, ip=request.remote_addr,
-                                  username=request.form.get("username"),
-                                  window=timedelta(seconds=limit.limit.get_expiry()))
+                                  username=request.form.get("username"), attempts=attempts)
         db.session.commit()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()

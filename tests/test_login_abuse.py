@@ -81,15 +81,16 @@ def test_the_per_address_limit_stays_and_its_refusals_are_counted(app, users):
     outsider = From(app, OUTSIDER)
     for _ in range(3):
         assert outsider.login("nobody", "x").status_code == 200
-    for _ in range(4):
+    for _ in range(12):
         limited = outsider.login("staff")
         assert limited.status_code == 429
         assert "Too many log-in attempts" in limited.text
     assert_redirect(From(app, USER_ADDRESS).login("staff"), to="/admin/")
-    (throttled,) = audit(app, "login_throttled")  # one entry holds the count
-    assert throttled.ip == OUTSIDER
-    assert throttled.changes == {"attempts": 4, "username": "staff"}
-    assert throttled.user_id is None
+    # The log only grows: entries at the 1st and 10th refusal, each with the count so far.
+    throttled = audit(app, "login_throttled")
+    assert [entry.changes for entry in throttled] == [
+        {"attempts": 1, "username": "staff"}, {"attempts": 10, "username": "staff"}]
+    assert {(entry.ip, entry.user_id) for entry in throttled} == {(OUTSIDER, None)}
 
 
 # --- behind a reverse proxy ----------------------------------------------------------------

@@ -135,25 +135,19 @@ def _count_failure(session: Session, user_id: int, source: str, *, now: datetime
 
 
 def record_throttled(session: Session, *, ip: str | None, username: str | None,
-                     window: timedelta, now: datetime | None = None) -> AuditEntry:
-    """Count a log-in attempt refused by the per-address rate limit.
+                     attempts: int, now: datetime | None = None) -> AuditEntry | None:
+    """Count log-in attempts refused by the per-address rate limit: ``attempts`` is how
+    many this address has made in the limit's window, this one included.
 
-    One audit entry per address and window holds the count (``attempts``), so a flood of
-    refused requests adds a number, not a row each."""
-    now = now or utcnow()
-    entry = session.scalar(
-        sa.select(AuditEntry)
-        .where(AuditEntry.action == "login_throttled", AuditEntry.ip == ip,
-               AuditEntry.at > now - window)
-        .order_by(AuditEntry.id.desc()).limit(1))
-    if entry is not None:
-        changes = dict(entry.changes or {})
-        changes["attempts"] = int(changes.get("attempts", 0)) + 1
-        entry.changes = changes
-        return entry
+    The audit log is append-only (no entry is ever rewritten: ``db_roles``), so the count
+    is written as new entries at the 1st, 10th, 100th ... refused attempt, each holding the
+    count so far: a flood of any size adds a handful of rows, not one each."""
+    if attempts < 1 or str(attempts).rstrip("0") != "1":
+        return None
     return audit.record(session, action="login_throttled", entity="user", actor=None, ip=ip,
-                        now=now, changes={"attempts": 1,
-                                          "username": (username or "")[:MAX_USERNAME_LENGTH]})
+                        now=now or utcnow(),
+                        changes={"attempts": attempts,
+                                 "username": (username or "")[:MAX_USERNAME_LENGTH]})
 
 
 def reset_password(session: Session, user: User, password: str) -> None:

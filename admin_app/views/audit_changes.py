@@ -132,6 +132,9 @@ DETAILS: dict[str, dict[str, tuple[Any, Render]]] = {
     AuditAction.login_failed: {
         "locked": (_l("Account locked"), _text),
     },
+    AuditAction.login_throttled: {
+        "attempts": (_l("Refused attempts so far"), _text),
+    },
     AuditAction.seed: {
         "clients": (_l("Clients"), _text),
         "visits": (_l("Visits"), _text),
