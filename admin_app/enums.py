@@ -204,6 +204,7 @@ class AuditAction(LabelledEnum):
     plan_callbacks = "plan_callbacks", _l("Callbacks planned")
     export = "export", _l("Exported")
     view_pii = "view_pii", _l("Viewed personal data")
+    refused = "refused", _l("Refused request")
     seed = "seed", _l("Demo data loaded")
 
 
@@ -219,6 +220,7 @@ class RecordType(LabelledEnum):
     service_level = "service_level", _l("Service level")
     user = "user", _l("User")
     audit_entry = "audit_entry", _l("Audit log")
+    request = "request", _l("Request")
 
 
 class Resource(StrEnum):

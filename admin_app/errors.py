@@ -30,10 +30,12 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from . import sql
+from .enums import AuditAction, RecordType
 from .extensions import db
-from .services import locking
+from .services import audit, locking
 
 log = logging.getLogger(__name__)
+MAX_AUDITED_URL = 500  # characters of a refused request's address kept in the audit log
 
 PAGES: dict[int, tuple[Any, Any]] = {
     400: (_l("Bad request"), _l("The request could not be understood. Nothing was changed; "
@@ -159,8 +161,33 @@ def render_error(status: int, title: Any, message: Any, *, reference: bool = Fal
 # --- the handlers ----------------------------------------------------------------------
 
 
+def _audit_refusal() -> None:
+    """A refused request (403) is kept in the audit log: who, what, which address. In a
+    transaction of its own; a log that can't be written (the database busy or away)
+    leaves the answer as it is."""
+    if database_unavailable():
+        return
+    try:
+        db.session.rollback()
+        actor = current_user._get_current_object() if current_user.is_authenticated else None
+        audit.record(db.session, action=AuditAction.refused.value,
+                     entity=RecordType.request.value, actor=actor, ip=request.remote_addr,
+                     changes={"method": request.method,
+                              "url": request.full_path.rstrip("?")[:MAX_AUDITED_URL]})
+        db.session.commit()
+    except Exception:
+        log.warning("The refusal of request %s could not be audited", request_id(),
+                    exc_info=True)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone: the error page reads nothing more
+            g.database_unavailable = True
+
+
 def error_page(error: HTTPException) -> Any:
     status = error.code or 500
+    if status == 403:
+        _audit_refusal()
     title, message = PAGES.get(status, PAGES[500])
     if status == 400 and error.description and "CSRF" in str(error.description):
         message = CSRF_MESSAGE

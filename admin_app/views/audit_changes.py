@@ -132,6 +132,10 @@ DETAILS: dict[str, dict[str, tuple[Any, Render]]] = {
     AuditAction.login_failed: {
         "locked": (_l("Account locked"), _text),
     },
+    AuditAction.refused: {
+        "method": (_l("Method"), _text),
+        "url": (_l("Address"), _text),
+    },
     AuditAction.login_throttled: {
         "attempts": (_l("Refused attempts so far"), _text),
     },

@@ -24,7 +24,8 @@ from .links import list_url
 from .sections import Row, Section
 
 KEY = "history"
-RECORD_TYPES = frozenset(t.value for t in RecordType) - {RecordType.audit_entry.value}
+RECORD_TYPES = frozenset(t.value for t in RecordType) - {RecordType.audit_entry.value,
+                                                         RecordType.request.value}
 
 
 def record_type_of(view: Any) -> str | None:
