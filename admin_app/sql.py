@@ -556,15 +556,25 @@ def hold_named_lock(session: Session, key: int) -> None:
 
 
 def create_temp_table(session: Session, name: str, select: sa.Select[Any]) -> None:
-    """``CREATE TEMPORARY TABLE name AS select`` (replacing one left by this connection).
+    """A temporary table ``name`` holding the rows of ``select`` (replacing one left by
+    this connection), with a column of the same name and type for each of its columns.
+
+    The statement is the expression itself, its values bound as parameters: the table is
+    created, then filled by ``INSERT … SELECT``, never by SQL text with the values written
+    in, so a search text reaches the database as the value it is (``:abc``, quotes, ``%``).
+    (PostgreSQL takes no parameters in ``CREATE TABLE … AS``.)
 
     On PostgreSQL the planner is then given the table's real size and the cost of a
     random read on cached data, so that joining its few rows to a large table goes by
     primary key rather than by scanning the large table again."""
     schema = "pg_temp" if engine_of(session) == POSTGRESQL else "temp"
     session.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.{name}"))
-    compiled = select.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    session.execute(sa.text(f"CREATE TEMPORARY TABLE {name} AS {compiled}"))
+    columns = [sa.Column(column.name, sa.Integer() if isinstance(column.type, sa.types.NullType)
+               else column.type)
+               for column in select.selected_columns]
+    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(session.connection())
+    session.execute(sa.insert(table).from_select([c.name for c in columns], select))
     if schema == "pg_temp":
         session.execute(sa.text(f"ANALYZE pg_temp.{name}"))
         session.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
