@@ -8,8 +8,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import click
 import pytz
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 LANGUAGES = {"en": "en", "zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_TW"}
 
@@ -39,10 +41,13 @@ DEFAULTS: dict[str, Any] = {
     # Admins are warned this many days before the holiday calendar of the chinesecalendar
     # package (working-day deadlines) runs out, and after (services/workdays.py).
     "HOLIDAY_CALENDAR_WARNING_DAYS": 60,
+    # An SQLite database file that isn't there stops the app at start-up instead of being
+    # created empty; True lets the app create it (``flask db upgrade`` creates it anyway).
+    "CREATE_DATABASE": False,
 }
 
 ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV",
-            "LOCK_TIMEOUT_MS", "TIME_ZONE")
+            "LOCK_TIMEOUT_MS", "TIME_ZONE", "CREATE_DATABASE")
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
@@ -74,6 +79,39 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         if app.config["APP_ENV"] != "development" and not app.testing:
             raise RuntimeError("SECRET_KEY must be set outside development (APP_ENV).")
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+
+
+def missing_database_file(url: str) -> Path | None:
+    """The SQLite database file of ``url`` when it isn't there but its folder is, so that
+    connecting would silently create an empty database; None otherwise (another engine,
+    an in-memory database, a file that exists, or a folder that is missing, which is an
+    outage the error pages report until the folder is back)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database \
+            or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    path = Path(parsed.database).resolve()
+    return path if path.parent.is_dir() and not path.exists() else None
+
+
+def missing_database_message(path: Path) -> str:
+    return (f"The database file {path} does not exist, and the app does not create an "
+            "empty one on its own. Create it with `flask --app admin_app db upgrade` (an "
+            "empty database: then add an admin with `flask --app admin_app users create`), "
+            "or with `make run`, which also fills it with demo data. If the database is "
+            "somewhere else, set DATABASE_URL to it.")
+
+
+class DatabaseMissing(click.ClickException):
+    """The SQLite database file is missing: the app stops instead of creating it empty
+    (a command line says the message and exits with status 1)."""
+
+
+def as_flag(value: Any) -> bool:
+    """A setting given as text (the environment) or as a Python value."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def normalise_database_url(url: str) -> str:

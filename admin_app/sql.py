@@ -18,8 +18,9 @@ over a session or an engine.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -462,6 +463,17 @@ def configure_engine(engine: sa.Engine, lock_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={lock_timeout_ms:d}")
         cursor.close()
+
+
+def refuse_to_create(engine: sa.Engine, path: Path, *, allowed: Callable[[], bool],
+                     refusal: Callable[[], Exception]) -> None:
+    """On SQLite, refuse to connect while the database file ``path`` is missing (a
+    connection would create it empty), unless ``allowed()`` says the caller creates it on
+    purpose: ``refusal()`` is raised instead."""
+    @sa.event.listens_for(engine, "do_connect")
+    def _refuse_missing_file(dialect: Any, record: Any, cargs: Any, cparams: Any) -> None:
+        if not path.exists() and not allowed():
+            raise refusal()
 
 
 def is_lock_timeout(error: BaseException) -> bool:
