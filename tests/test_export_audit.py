@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -47,8 +49,18 @@ def export_entries(engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT changes, user_id FROM audit_entry "
                                     "WHERE action = 'export' ORDER BY id")).all()
-    return [{**(row[0] if isinstance(row[0], dict) else __import__("json").loads(row[0])),
+    return [{**(row[0] if isinstance(row[0], dict) else json.loads(row[0])),
              "user_id": row[1]} for row in rows]
+
+
+@contextmanager
+def streaming(response):
+    """The streamed response, closed at the end even when an assertion fails first (an
+    open one would keep its request's context pushed for the tests after it)."""
+    try:
+        yield response
+    finally:
+        response.close()
 
 
 def csv_rows(body: bytes) -> int:
@@ -60,18 +72,18 @@ def test_the_audit_entry_exists_before_the_first_byte_and_is_completed(
         as_role, clients, users, outside, monkeypatch, fmt):
     monkeypatch.setattr(render, "BATCH", 5)
     supervisor = as_role("supervisor")
-    response = supervisor.client.get(
-        f"/admin/client/export/{fmt}/?search=客户1&sort=6&desc=1", buffered=False)
-    assert response.status_code == 200
-    chunks = iter(response.response)
-    (before,) = export_entries(outside)  # not one byte read yet
-    assert before["status"] == "started" and before["rows"] == 0
-    assert before["expected_rows"] == 10  # 客户10 … 客户19
-    assert before["search"] == "客户1" and before["sort"] == "assets"
-    assert before["descending"] is True and before["format"] == fmt
-    assert before["user_id"] == users["supervisor"]
-    body = b"".join(chunks)
-    response.close()
+    with streaming(supervisor.client.get(
+            f"/admin/client/export/{fmt}/?search=客户1&sort=6&desc=1", buffered=False)) \
+            as response:
+        assert response.status_code == 200
+        chunks = iter(response.response)
+        (before,) = export_entries(outside)  # not one byte read yet
+        assert before["status"] == "started" and before["rows"] == 0
+        assert before["expected_rows"] == 10  # 客户10 … 客户19
+        assert before["search"] == "客户1" and before["sort"] == "assets"
+        assert before["descending"] is True and before["format"] == fmt
+        assert before["user_id"] == users["supervisor"]
+        body = b"".join(chunks)
     (after,) = export_entries(outside)
     assert after["status"] == "finished" and after["rows"] == 10
     if fmt == "csv":
@@ -81,10 +93,11 @@ def test_the_audit_entry_exists_before_the_first_byte_and_is_completed(
 def test_a_response_closed_early_is_recorded_as_cut_off_with_the_rows_sent(
         as_role, clients, outside, monkeypatch):
     monkeypatch.setattr(render, "BATCH", 5)
-    response = as_role("supervisor").client.get("/admin/client/export/csv/", buffered=False)
-    chunks = iter(response.response)
-    header, first, second = next(chunks), next(chunks), next(chunks)
-    response.close()  # the client went away: the server closes the response
+    with streaming(as_role("supervisor").client.get("/admin/client/export/csv/",
+                                                    buffered=False)) as response:
+        chunks = iter(response.response)
+        header, first, second = next(chunks), next(chunks), next(chunks)
+    # the client went away: the server closed the response
     received, written = csv_rows(header + first + second), csv_rows(header + first)
     assert 0 < written < received < 23
     (entry,) = export_entries(outside)
@@ -134,11 +147,12 @@ def refusing_audit(database_url, is_postgres):
 
 
 def assert_refused(response, message: str, outside) -> None:
-    assert response.status_code == 200, response.status_code  # the list, with the message
-    assert "attachment" not in response.headers.get("Content-Disposition", "")
-    assert response.mimetype == "text/html"
-    assert message in response.text
-    assert export_entries(outside) == []
+    with streaming(response):
+        assert response.status_code == 200, response.status_code  # the list, with the message
+        assert "attachment" not in response.headers.get("Content-Disposition", "")
+        assert response.mimetype == "text/html"
+        assert message in response.text
+        assert export_entries(outside) == []
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -162,14 +176,13 @@ def test_an_export_whose_audit_insert_fails_is_not_sent(as_role, clients, outsid
 def test_the_export_selected_action_is_audited_first_too(app, as_role, clients, outside):
     with app.app_context():
         ids = list(db.session.scalars(sa.select(Client.id).limit(3)))
-    response = as_role("admin").post_form("/admin/client/action/",
-                                          {"action": "export_selected", "rowid": ids},
-                                          token_url="/admin/client/", buffered=False)
-    (entry,) = export_entries(outside)
-    assert (entry["status"], entry["expected_rows"], entry["scope"]) == ("started", 3,
-                                                                         "selected")
-    assert csv_rows(b"".join(response.response)) == 3
-    response.close()
+    with streaming(as_role("admin").post_form(
+            "/admin/client/action/", {"action": "export_selected", "rowid": ids},
+            token_url="/admin/client/", buffered=False)) as response:
+        (entry,) = export_entries(outside)
+        assert (entry["status"], entry["expected_rows"], entry["scope"]) == (
+            "started", 3, "selected")
+        assert csv_rows(b"".join(response.response)) == 3
     assert export_entries(outside)[0]["status"] == "finished"
 
 
