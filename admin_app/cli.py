@@ -122,20 +122,30 @@ def tiers_recalc(dry_run: bool) -> None:
 @with_appcontext
 def export_command(entity: str, fmt: str, output: str) -> None:
     """Write the ENTITY list (all rows, same columns as the screens) to a file."""
-    from .services import exports
+    from .services import exports, locking
 
     try:  # times in the firm's zone: the command has no user of its own
         export = exports.start(db.session, entity, fmt, tz=babel.default_timezone,
-                               details={"scope": "cli"}, counted=True)
-    except exports.ExportError as error:
+                               details={"scope": "cli"})
+        with locking.refusing_busy_writes():  # audited before the first byte is written
+            export.begin(db.session)
+            db.session.commit()
+    except (exports.ExportError, locking.Busy) as error:
+        db.session.rollback()
         raise click.ClickException(str(error)) from error
     started = time.perf_counter()  # the rate of writing rows, after counting them
-    with open(output, "wb") as out, click.progressbar(length=export.total or 0,
-                                                      label="Rows") as bar:
-        for chunk in export.chunks(db.session, on_row=lambda n: bar.update(n - bar.pos)):
-            out.write(chunk)
-    export.finish(db.session)
-    db.session.commit()
+    finished = False
+    try:
+        with open(output, "wb") as out, click.progressbar(length=export.total or 0,
+                                                          label="Rows") as bar:
+            for chunk in export.chunks(db.session,
+                                       on_row=lambda n: bar.update(n - bar.pos)):
+                out.write(chunk)
+        finished = True
+    finally:  # completed however it ends (Ctrl+C, a full disk): rows written, how far
+        db.session.rollback()  # the end of the streaming read
+        export.finish(db.session, finished=finished)
+        db.session.commit()
     elapsed = time.perf_counter() - started
     click.echo(f"Wrote {export.rows} rows to {output} in {elapsed:.1f} s "
                f"({export.rows / max(elapsed, 1e-9):,.0f} rows/s).")

@@ -9,8 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 import pytz
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 LANGUAGES = {"en": "en", "zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_TW"}
 
@@ -51,11 +53,14 @@ DEFAULTS: dict[str, Any] = {
     # Admins are warned this many days before the holiday calendar of the chinesecalendar
     # package (working-day deadlines) runs out, and after (services/workdays.py).
     "HOLIDAY_CALENDAR_WARNING_DAYS": 60,
+    # An SQLite database file that isn't there stops the app at start-up instead of being
+    # created empty; True lets the app create it (``flask db upgrade`` creates it anyway).
+    "CREATE_DATABASE": False,
 }
 
 ENV_VARS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "DEMO_PASSWORD", "APP_ENV",
             "LOCK_TIMEOUT_MS", "TIME_ZONE", "SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS",
-            "TRUSTED_PROXIES")
+            "TRUSTED_PROXIES", "CREATE_DATABASE")
 # Settings that are whole numbers, whichever layer (the environment gives text) set them.
 POSITIVE_INTEGERS = ("SESSION_IDLE_MINUTES", "SESSION_LIFETIME_HOURS")
 NON_NEGATIVE_INTEGERS = ("TRUSTED_PROXIES",)
@@ -107,6 +112,37 @@ def _whole_number(name: str, value: Any, *, least: int) -> int:
     if number < least:
         raise RuntimeError(f"{name} must be a whole number of at least {least}, not {value!r}.")
     return number
+def missing_database_file(url: str) -> Path | None:
+    """The SQLite database file of ``url`` when it isn't there but its folder is, so that
+    connecting would silently create an empty database; None otherwise (another engine,
+    an in-memory database, a file that exists, or a folder that is missing, which is an
+    outage the error pages report until the folder is back)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database \
+            or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    path = Path(parsed.database).resolve()
+    return path if path.parent.is_dir() and not path.exists() else None
+
+
+def missing_database_message(path: Path) -> str:
+    return (f"The database file {path} does not exist, and the app does not create an "
+            "empty one on its own. Create it with `flask --app admin_app db upgrade` (an "
+            "empty database: then add an admin with `flask --app admin_app users create`), "
+            "or with `make run`, which also fills it with demo data. If the database is "
+            "somewhere else, set DATABASE_URL to it.")
+
+
+class DatabaseMissing(click.ClickException):
+    """The SQLite database file is missing: the app stops instead of creating it empty
+    (a command line says the message and exits with status 1)."""
+
+
+def as_flag(value: Any) -> bool:
+    """A setting given as text (the environment) or as a Python value."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def normalise_database_url(url: str) -> str:

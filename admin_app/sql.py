@@ -18,8 +18,9 @@ over a session or an engine.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -486,6 +487,17 @@ def impatient_transaction(engine: sa.Engine, wait_ms: int) -> Iterator[sa.Connec
                 connection.commit()
 
 
+def refuse_to_create(engine: sa.Engine, path: Path, *, allowed: Callable[[], bool],
+                     refusal: Callable[[], Exception]) -> None:
+    """On SQLite, refuse to connect while the database file ``path`` is missing (a
+    connection would create it empty), unless ``allowed()`` says the caller creates it on
+    purpose: ``refusal()`` is raised instead."""
+    @sa.event.listens_for(engine, "do_connect")
+    def _refuse_missing_file(dialect: Any, record: Any, cargs: Any, cparams: Any) -> None:
+        if not path.exists() and not allowed():
+            raise refusal()
+
+
 def is_lock_timeout(error: BaseException) -> bool:
     """True for a write refused because another writer's lock outlasted the timeout
     (PostgreSQL's lock_timeout, SQLite's busy timeout)."""
@@ -578,15 +590,25 @@ def hold_named_lock(session: Session, key: int) -> None:
 
 
 def create_temp_table(session: Session, name: str, select: sa.Select[Any]) -> None:
-    """``CREATE TEMPORARY TABLE name AS select`` (replacing one left by this connection).
+    """A temporary table ``name`` holding the rows of ``select`` (replacing one left by
+    this connection), with a column of the same name and type for each of its columns.
+
+    The statement is the expression itself, its values bound as parameters: the table is
+    created, then filled by ``INSERT … SELECT``, never by SQL text with the values written
+    in, so a search text reaches the database as the value it is (``:abc``, quotes, ``%``).
+    (PostgreSQL takes no parameters in ``CREATE TABLE … AS``.)
 
     On PostgreSQL the planner is then given the table's real size and the cost of a
     random read on cached data, so that joining its few rows to a large table goes by
     primary key rather than by scanning the large table again."""
     schema = "pg_temp" if engine_of(session) == POSTGRESQL else "temp"
     session.execute(sa.text(f"DROP TABLE IF EXISTS {schema}.{name}"))
-    compiled = select.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    session.execute(sa.text(f"CREATE TEMPORARY TABLE {name} AS {compiled}"))
+    columns = [sa.Column(column.name, sa.Integer() if isinstance(column.type, sa.types.NullType)
+               else column.type)
+               for column in select.selected_columns]
+    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(session.connection())
+    session.execute(sa.insert(table).from_select([c.name for c in columns], select))
     if schema == "pg_temp":
         session.execute(sa.text(f"ANALYZE pg_temp.{name}"))
         session.execute(sa.text("SET LOCAL random_page_cost = 1.1"))

@@ -37,7 +37,7 @@ import bench_tiers  # noqa: E402
 ADVISORS = 50
 PASSWORD = "bench-password-1"
 CONFIG = {"TESTING": True, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-          "WTF_CSRF_ENABLED": True}
+          "WTF_CSRF_ENABLED": True, "CREATE_DATABASE": True}
 
 
 def _days_after(engine: str, start: str, days: str) -> str:

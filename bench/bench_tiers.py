@@ -40,7 +40,8 @@ def make_app(url: str):
     sys.path.insert(0, str(ROOT))
     from admin_app import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                       "CREATE_DATABASE": True})
 
 
 def set_thresholds(session, values: dict[str, Decimal]) -> None:

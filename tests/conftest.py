@@ -85,6 +85,7 @@ def app(database_url: str, database_server: str | None, tmp_path):
         "DEMO_PASSWORD": PASSWORD,
         # The same scheme at a lower work factor: thousands of log-ins per run.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "CREATE_DATABASE": True,  # a new SQLite file per test, made by create_all below
     })
     app.instance_path = str(tmp_path / "instance")
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE

@@ -224,7 +224,8 @@ def _shut(sock: socket.socket) -> None:
 
 def app_on(url: str):
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                       "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+                       "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+                       "CREATE_DATABASE": True})
 
 
 def assert_unavailable_page(response, lang: str, caplog) -> None:

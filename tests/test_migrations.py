@@ -47,7 +47,8 @@ def _not_an_expression_index(obj, name, type_, reflected, compare_to):
 
 def test_migrations_match_models_and_downgrade(empty_database_url):
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                      "CREATE_DATABASE": True})
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn, warnings.catch_warnings():
@@ -69,7 +70,8 @@ def test_migrations_match_models_and_downgrade(empty_database_url):
 def test_existing_service_levels_keep_counting_calendar_days(empty_database_url):
     """Rows written before 0005 (how days are counted) count calendar days after it."""
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                      "CREATE_DATABASE": True})
     with app.app_context():
         upgrade(revision="0004")
         with db.engine.begin() as conn:
@@ -87,7 +89,8 @@ def test_migrated_constraints_carry_the_names_the_field_messages_know(empty_data
     naming convention names them, on either engine: the names a refused write reports are
     the keys of ``services.constraints`` (which puts its message beside the field)."""
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                      "CREATE_DATABASE": True})
     with app.app_context():
         upgrade()
         inspector = sa.inspect(db.engine)
@@ -107,7 +110,8 @@ def test_expression_indexes_serve_their_queries(empty_database_url):
     """The migrated visits table reads the list's default order (what needs doing first)
     from ix_visit_work_order: its expressions are the query's own on each engine."""
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                      "CREATE_DATABASE": True})
     with app.app_context():
         upgrade()
         query = sa.select(Visit.id).order_by(*VISIT_WORK_ORDER).limit(20)
@@ -130,7 +134,8 @@ def test_existing_phone_numbers_become_canonical(empty_database_url, capfd):
     """0006 rewrites every valid number in its canonical form, over several batches; a
     value that is no valid number stays as it was and is reported with its client."""
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                      "CREATE_DATABASE": True})
     typed = {  # code: (as stored before, as stored after)
         "A1": ("138 1234 5678", "13812345678"),
         "A2": ("+86 138-1234-5679", "13812345679"),
@@ -178,7 +183,8 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
     from admin_app.models import Client, Tier, Visit
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": empty_database_url})
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url,
+                      "CREATE_DATABASE": True})
     old_visit = sa.table("visit", *(sa.column(name, Visit.__table__.c[name].type) for name in
                                     ("client_id", "channel", "purpose", "status",
                                      "completed_at")))

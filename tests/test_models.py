@@ -659,7 +659,8 @@ def test_lock_timeout_from_the_environment_reaches_every_connection(database_url
     from admin_app import create_app
 
     monkeypatch.setenv("LOCK_TIMEOUT_MS", "1234")
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "CREATE_DATABASE": True})
     with app.app_context(), db.engine.connect() as conn:
         if is_postgres:
             assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "1234ms"

@@ -20,6 +20,7 @@ from admin_app.models import Client, Complaint, Tier
 from admin_app.permissions import FIELD_RULES, MATRIX, ROW_RULES, can, row_rule
 from admin_app.views.base import SecureModelView
 
+from . import factories
 from .conftest import form_values
 
 ROLES = ("staff", "supervisor", "admin")
@@ -238,10 +239,25 @@ def test_recalculating_every_client_needs_its_own_capability_even_as_an_empty_fi
     assert ("client.recalculate_view", "POST", "", "recalculate_tier&recalculate_all") in CASES
 
 
+# A record that the narrowed list's search ("a") leaves out, for each resource with such
+# endpoints: a search every row matches is every row (tests/test_scope_permissions.py).
+OUTSIDE_THE_SEARCH = {
+    "client": lambda session: factories.client(session, code="Z0000002", name="李四"),
+}
+
+
+def test_every_narrowed_resource_has_a_record_outside_the_search():
+    assert {endpoint.partition(".")[0] for endpoint, _c in NARROWED_CASES} <= \
+        set(OUTSIDE_THE_SEARCH)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("endpoint", "capability"), NARROWED_CASES)
 def test_role_endpoint_over_a_narrowed_list(app, as_role, sample, role, endpoint, capability):
     resource = endpoint.partition(".")[0]
+    with app.app_context():
+        OUTSIDE_THE_SEARCH[resource](db.session)
+        db.session.commit()
     browser = as_role(role)
     before = _snapshot(app)
     response = browser.post_form(_url(app, endpoint), {}, token_url="/admin/",

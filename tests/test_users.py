@@ -149,7 +149,8 @@ def test_firm_time_zone_comes_from_the_configuration_and_is_checked(database_url
                                                                     monkeypatch):
     from admin_app import create_app
 
-    base = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url}
+    base = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+            "CREATE_DATABASE": True}
     assert create_app(base).config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
     monkeypatch.setenv("TIME_ZONE", "Asia/Hong_Kong")
     assert create_app(base).config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Hong_Kong"

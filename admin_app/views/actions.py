@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask_admin.actions import action as flask_admin_action
@@ -17,6 +18,15 @@ from flask_admin.actions import action as flask_admin_action
 from ..enums import Capability
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Scope(StrEnum):
+    """The rows a request over a list reaches, as the enforcement point decides it from the
+    request itself (``SecureModelView.request_scope``), whatever button sent it."""
+
+    selection = "selected"  # the rows posted by id (a list action)
+    filtered = "filtered"  # the rows the list's search and filters hold: not all of them
+    everything = "all"  # every row: no search word, no filter, or all rows match them
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,9 @@ class Requirement:
 
     capability: Capability
     form_values: Mapping[str, Mapping[str, Capability]] = field(default_factory=dict)
-    # A request over the whole list (no search, no filter) also needs this: "all clients
-    # matching the filter" with no filter is "all clients", and needs that capability.
+    # A request whose scope is every row also needs this: "all clients matching the
+    # filter" with no filter -- or a search of spaces, or a filter every client meets -- is
+    # "all clients", and needs that capability (``Scope.everything``).
     unfiltered: Capability | None = None
 
     def capabilities(self, form: Mapping[str, str]) -> list[Capability]:

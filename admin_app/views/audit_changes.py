@@ -71,6 +71,12 @@ SCOPES = {
     "all": _l("All clients"),
     "cli": _l("Command line"),
 }
+# How far an export went (services/exports: started, then finished or cut off).
+EXPORT_STATUSES = {
+    "started": _l("Started, not yet completed"),
+    "finished": _l("Finished"),
+    "cut off": _l("Cut off before the end"),
+}
 # An export names its list by the screen's endpoint, or (command line) by the export's name.
 EXPORTED_LISTS = {
     "client": RecordType.client, "clients": RecordType.client,
@@ -127,7 +133,12 @@ DETAILS: dict[str, dict[str, tuple[Any, Render]]] = {
         "scope": (_l("Scope"), _labelled(SCOPES)),
         "search": (_l("Search"), _text),
         "filters": (_l("Filters"), _filters),
+        "sort": (_l("Sorted by"), _text),
+        "descending": (_l("Descending"), _text),
+        "expected_rows": (_l("Rows expected"), _text),
         "rows": (_l("Rows"), _text),
+        "status": (_l("Export status"), _labelled(EXPORT_STATUSES)),
+        "started_entry": (_l("Started in audit entry"), _text),
     },
     AuditAction.login_failed: {
         "locked": (_l("Account locked"), _text),

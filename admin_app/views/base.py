@@ -23,7 +23,7 @@ from ..forms.base import AdminForm, AppModelConverter
 from ..permissions import can, read_only_fields, row_rule
 from . import adapter, history, prefill
 from .access import role_of_current_user
-from .actions import Requirement, action, requirement_of
+from .actions import Requirement, Scope, action, requirement_of
 from .counting import capped_count_query, count_label
 from .export import ExportMixin
 from .filters import AppFilterConverter
@@ -241,14 +241,40 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
         return capped_count_query(db.session, self.model, self.count_cap)
 
     def list_narrowed(self) -> bool:
-        """True when the request's list is searched or filtered (not every row)."""
+        """True when the request's list is searched (a word, not only spaces: the search
+        splits on them) or filtered (a filter whose value parsed)."""
         args = adapter.list_args(self)
-        return bool(args.search) or bool(args.filters)
+        return any((args.search or "").split(" ")) or bool(args.filters)
+
+    def request_scope(self) -> Scope:
+        """The rows this request reaches, from the request itself, not from the button that
+        sent it: a list action's posted ids are the selection; an endpoint over the list
+        reaches the rows its search and filters hold, which is every row when there is
+        neither or when no row lies outside them (a search of "%", a filter every row
+        meets)."""
+        if request.endpoint and request.endpoint.rpartition(".")[2] == "action_view":
+            return Scope.selection
+        if not self.list_narrowed() or self.reaches_every_row():
+            return Scope.everything
+        return Scope.filtered
+
+    def reaches_every_row(self) -> bool:
+        """True when the list's search and filters leave no row of the table out."""
+        pk = self.model.__mapper__.primary_key[0]
+        matching = self.selection_scope().subquery()
+        reached, total = db.session.execute(sa.select(
+            sa.select(sa.func.count(sa.distinct(matching.c[0]))).scalar_subquery(),
+            sa.select(sa.func.count(pk)).scalar_subquery())).one()
+        return bool(total) and reached >= total
 
     def scope_capabilities(self, requirement: Requirement) -> list[Capability]:
-        if requirement.unfiltered is not None and not self.list_narrowed():
-            return [requirement.unfiltered]
-        return []
+        """An endpoint that needs more over every row (``Requirement.unfiltered``) needs it
+        when the request's scope is every row. A role that holds it is not asked, so the
+        scope is not counted for it."""
+        needed = requirement.unfiltered
+        if needed is None or self.allowed(needed):
+            return []
+        return [needed] if self.request_scope() is Scope.everything else []
 
     def render(self, template: str, **kwargs: Any) -> Any:
         # The list's record count as the locale writes it ("List (2,000)", and in the

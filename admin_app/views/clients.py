@@ -143,12 +143,12 @@ class ClientView(SecureModelView):
     def recalculate_view(self) -> Any:
         """Every client matching the list's search and filters, or (admins) every client."""
         scope_name = request.form.get("scope", "filtered")
-        if scope_name == "all":
-            scope = None
-        elif scope_name == "filtered":
-            scope = self.selection_scope()
-        else:
+        if scope_name not in ("all", "filtered"):
             abort(400)
+        if scope_name == "all" or not self.list_narrowed():  # every client either way
+            scope, scope_name = None, "all"
+        else:
+            scope = self.selection_scope()
         self._recalculate(scope, scope_name, dry_run=bool(request.form.get("dry_run")))
         return redirect(self.list_url())
 
