@@ -294,6 +294,22 @@ def test_a_complaint_received_in_the_future_is_refused_and_numbers_nothing(
             Complaint.reference.like("CP-2099-%"))) is None
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01 00:00:00", "9999-12-31 23:59:59",
+                                    "1899-12-31 23:00:00"])
+def test_a_time_off_the_calendar_in_the_users_zone_is_refused(app, as_role, sample, moment):
+    """0001-01-01 in Shanghai is before year 1 in UTC: refused, not an OverflowError."""
+    admin = as_role("admin")
+    admin.get("/admin/?lang=en")
+    values = form_values(admin.get("/admin/complaint/new/").text)
+    values.update(client=str(sample["client"]), channel="hotline", category="fees",
+                  description="Late", received_at=moment)
+    before = count(app, Complaint)
+    response = admin.post_form("/admin/complaint/new/", values)
+    no_leak(response)
+    assert "Enter a date and time between the years 1900 and 9998." in response.text
+    assert count(app, Complaint) == before
+
+
 def test_a_planned_visit_with_a_completion_time_is_refused(app, as_role, sample, users):
     admin = as_role("admin")
     values = form_values(admin.get("/admin/visit/new/").text)
