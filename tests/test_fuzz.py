@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
 from admin_app.extensions import db
 from admin_app.views import adapter
@@ -183,5 +184,47 @@ def test_no_lookup_fails_and_each_answers_a_page(app, logged_in):
         answered(response)
         if response.status_code == 200:
             assert len(response.json) <= 20
+
+    check()
+
+
+# --- every other endpoint ------------------------------------------------------------
+
+ARGUMENTS = ["id", "url", "client_id", "staff_id", "event_id", "status", "completed_at",
+             "channel", "purpose", "scope", "step", "note", "satisfaction", "action", "rowid",
+             "dry_run", "flt0_0", "flt1_6", "search", "sort", "name", "query", "page"]
+
+
+def test_no_endpoint_fails_on_odd_arguments(app, logged_in, sample):
+    """Every URL of every screen (details, edit, new with its prefilled fields, the
+    workflow steps, bulk actions, recalculation, planning …), GET and POST, with awkward
+    values in the arguments they read; a refused request (4xx) writes nothing."""
+    rules = sorted({(rule.rule, method) for rule in app.url_map.iter_rules()
+                    if rule.rule.startswith("/admin/") and not rule.arguments
+                    for method in sorted(rule.methods & {"GET", "POST"})})
+    tokens = {role: csrf_token(browser.get("/admin/client/new/").text)
+              for role, browser in logged_in.items()}
+    keys = st.sampled_from(ARGUMENTS)
+    values = st.one_of(text, st.sampled_from([
+        str(sample["client"]), str(sample["complaint"]), str(sample["visit"]), "assess",
+        "investigate", "resolve", "close", "reopen", "all", "filtered", "recalculate_tier",
+        "plan_callbacks", "export_selected", "delete", "done", "phone", "birthday_greeting"]))
+
+    @examples(80)
+    @given(st.sampled_from(rules), st.sampled_from(sorted(logged_in)),
+           st.lists(st.tuples(keys, values), max_size=4),
+           st.lists(st.tuples(keys, values), max_size=4))
+    def check(rule, role, args, form):
+        path, method = rule
+        before = row_counts(app)
+        client = logged_in[role].client
+        if method == "GET":
+            response = client.get(path, query_string=args)
+        else:
+            response = client.post(path, query_string=args,
+                                   data=MultiDict([*form, ("csrf_token", tokens[role])]))
+        answered(response)
+        if response.status_code >= 400:
+            assert row_counts(app) == before
 
     check()
