@@ -102,7 +102,7 @@ def test_no_list_query_string_fails_or_writes(app, logged_in):
     filter_keys = {name: sorted(adapter.filter_args(view)) for name, view in found.items()}
     exported = {name for name, view in found.items() if view.export_spec}
 
-    @examples(60)
+    @examples(40)
     @given(list_requests(filter_keys, exported))
     def check(request):
         endpoint, where, args, role = request
@@ -152,7 +152,7 @@ def test_no_form_post_fails_and_a_refused_one_writes_nothing(app, logged_in, sam
             values[draw(st.sampled_from(names))] = draw(text)
         return which, values
 
-    @examples(60)
+    @examples(40)
     @given(posts())
     def check(post):
         which, values = post
@@ -173,7 +173,7 @@ def test_no_lookup_fails_and_each_answers_a_page(app, logged_in):
                      for name in view._form_ajax_refs)
     assert len(lookups) >= 7
 
-    @examples(40)
+    @examples(30)
     @given(st.sampled_from(lookups), st.dictionaries(
         st.sampled_from(["query", "offset", "limit"]), text, max_size=3),
         st.sampled_from(["staff", "supervisor", "admin"]))
@@ -210,7 +210,7 @@ def test_no_endpoint_fails_on_odd_arguments(app, logged_in, sample):
         "investigate", "resolve", "close", "reopen", "all", "filtered", "recalculate_tier",
         "plan_callbacks", "export_selected", "delete", "done", "phone", "birthday_greeting"]))
 
-    @examples(80)
+    @examples(50)
     @given(st.sampled_from(rules), st.sampled_from(sorted(logged_in)),
            st.lists(st.tuples(keys, values), max_size=4),
            st.lists(st.tuples(keys, values), max_size=4))
