@@ -8,7 +8,7 @@ DEMO_CLIENTS ?= 2000
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev migrate lint i18n bench browsers clean
+.PHONY: run test fuzz install install-dev migrate lint i18n bench browsers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ run: migrate
 
 test: install-dev
 	$(BIN)/pytest -q -n 2
+
+# The property-based fuzz of tests/test_fuzz.py at length (random seeds, FUZZ_EXAMPLES per
+# test), on SQLite; with TEST_DATABASE_URL set, on PostgreSQL. `make test` runs it bounded.
+FUZZ_EXAMPLES ?= 2000
+fuzz: install-dev
+	CLIENTCARE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -n 2 -p no:cacheprovider tests/test_fuzz.py
 
 lint: install-dev
 	$(BIN)/ruff check admin_app seed tests bench

@@ -102,6 +102,7 @@ def fk(target: str, ondelete: str) -> sa.ForeignKey:
 
 class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no types
     __tablename__ = "user"
+    __table_args__ = (sa.CheckConstraint("trim(username) <> ''", name="username_not_blank"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -209,6 +210,8 @@ class Client(Model):
         sa.CheckConstraint(
             "NOT tier_locked OR tier_lock_reason IS NOT NULL", name="locked_tier_has_reason"
         ),
+        sa.CheckConstraint("trim(code) <> ''", name="code_not_blank"),
+        sa.CheckConstraint("trim(name) <> ''", name="name_not_blank"),
         # text_pattern_ops: PostgreSQL serves a prefix LIKE from it in any collation (and
         # equality too); SQLite's GLOB prefix uses the plain index (sql.starts_with).
         sa.Index("ix_client_phone", "phone", postgresql_ops={"phone": "text_pattern_ops"}),
@@ -298,6 +301,9 @@ class Visit(Model):
         sa.CheckConstraint(
             "satisfaction IS NULL OR status = 'done'", name="satisfaction_only_when_done"
         ),
+        sa.CheckConstraint(
+            "status <> 'planned' OR completed_at IS NULL", name="planned_not_completed"
+        ),
         # The work queue of one's callbacks still planned this week (services/queues.py).
         sa.Index("ix_visit_staff_id_status_scheduled_for", "staff_id", "status",
                  "scheduled_for"),
@@ -360,6 +366,7 @@ class Event(Model):
         sa.CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity >= 0", name="capacity_non_negative"),
         sa.CheckConstraint("budget >= 0", name="budget_non_negative"),
+        sa.CheckConstraint("trim(title) <> ''", name="title_not_blank"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -68,6 +68,21 @@ def can(role: Role | str | None, resource: Resource | str, capability: Capabilit
     return known is not None and known in MATRIX.get(resource, {}).get(capability, NOBODY)
 
 
+# --- who may be picked ------------------------------------------------------------------
+
+# The user fields of the records (by the form's field name) -> the roles a user must have to
+# be picked for it; only active users are offered. Advisors, assignees, organisers and the
+# staff of a visit do client work: staff and supervisors. Admins run the system and are
+# not offered.
+CLIENT_WORK = frozenset({STAFF, SUPERVISOR})
+PICKABLE_ROLES: dict[str, frozenset[Role]] = {
+    "advisor": CLIENT_WORK,
+    "assignee": CLIENT_WORK,
+    "organizer": CLIENT_WORK,
+    "staff": CLIENT_WORK,
+}
+
+
 # --- row rules ---------------------------------------------------------------------------
 
 # (resource, capability) -> {role: column}. That role holds the capability only on rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.validators import Unique
 from flask_admin.form import BaseForm
@@ -15,9 +16,9 @@ from wtforms import Form, fields
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from ..i18n import wtforms_translations
-from ..services import constraints
+from ..services import constraints, inputs
 from .fields import LocalDateTimeField
-from .validators import FitsInteger
+from .validators import CONTROL_CHARACTERS, FitsInteger, KnownRecord, NotBlank, PlainText
 
 EMPTY_CHOICE = "—"  # the choice of no value, in every select
 
@@ -35,8 +36,26 @@ class AdminForm(FlaskForm, BaseForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
+            valid &= no_control_characters(field)
             stringify_errors(field)
         return valid
+
+
+def no_control_characters(field: Any) -> bool:
+    """Any field (a form's own, not only a column's) whose posted text holds a control
+    character gets ``PlainText``'s message; line breaks and tabs are text in a text area."""
+    inner = getattr(field, "form", None)
+    if isinstance(inner, Form):
+        return all([no_control_characters(sub) for sub in inner])
+    if hasattr(field, "entries"):
+        return all([no_control_characters(entry) for entry in field.entries])
+    multiline = isinstance(field, fields.TextAreaField)
+    if not any(isinstance(raw, str) and inputs.has_control_characters(raw, multiline=multiline)
+               for raw in field.raw_data or ()):
+        return True
+    if CONTROL_CHARACTERS not in field.errors and str(CONTROL_CHARACTERS) not in field.errors:
+        field.errors = [*field.errors, CONTROL_CHARACTERS]
+    return False
 
 
 def stringify_errors(field: Any) -> None:
@@ -63,6 +82,9 @@ class AppModelConverter(AdminModelConverter):
             # Flask-Admin's blank text is "", which WTForms shows as the value, "__None".
             field_args = {"blank_text": EMPTY_CHOICE, **(field_args or {})}
         field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
+        kwargs = getattr(field, "kwargs", None)
+        if kwargs is not None:
+            kwargs["validators"] = _guards(prop, list(kwargs.get("validators") or ()))
         for validator in getattr(field, "kwargs", {}).get("validators", ()):
             if isinstance(validator, Unique):
                 rule = constraints.unique_rule(model.__tablename__, [validator.column.key])
@@ -99,6 +121,22 @@ class AppModelConverter(AdminModelConverter):
     @converts("UTCDateTime")
     def convert_utc_datetime(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
         return LocalDateTimeField(**field_args)
+
+
+def _guards(prop: Any, validators: list[Any]) -> list[Any]:
+    """A column's validators with the ones every field gets: no control characters (first,
+    before anything reads the value: a uniqueness check queries with it), no blank text
+    where the column needs one, a picked record that exists."""
+    if hasattr(prop, "direction"):
+        return [PlainText(), *validators, KnownRecord()]
+    column = prop.columns[0] if getattr(prop, "columns", None) else None
+    if column is None:
+        return [PlainText(), *validators]
+    guards: list[Any] = [PlainText(multiline=isinstance(column.type, sa.Text))]
+    if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum) and \
+            not column.nullable and column.default is None and not column.primary_key:
+        guards.append(NotBlank())
+    return [*guards, *validators]
 
 
 def _enum_or_raw(enum_cls: type[Enum], value: Any) -> Any:

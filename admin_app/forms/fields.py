@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import has_request_context
 from flask_admin.form import DateTimeField
 from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+
+MIN_YEAR, MAX_YEAR = 1900, 9998  # what a time on these screens can be, in any zone
 
 
 def user_zone() -> tzinfo:
@@ -37,7 +40,14 @@ class LocalDateTimeField(DateTimeField):
         super().process_formdata(valuelist)
         if not isinstance(self.data, datetime):
             return
-        typed = self.data.replace(tzinfo=user_zone()).astimezone(UTC)
+        try:  # the zone's offset can push 0001-01-01 or 9999-12-31 off the calendar
+            typed = self.data.replace(tzinfo=user_zone()).astimezone(UTC)
+        except OverflowError:
+            typed = None
+        if typed is None or not MIN_YEAR <= typed.year <= MAX_YEAR:
+            self.data = None
+            raise ValueError(_l("Enter a date and time between the years %(low)s and %(high)s.",
+                                low=MIN_YEAR, high=MAX_YEAR))
         stored = self.object_data
         if isinstance(stored, datetime) and \
                 _aware(stored).replace(microsecond=0) == typed.replace(microsecond=0):

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
 
-from ..services import phones
+from ..services import inputs, phones
 from ..services.identity import is_valid_id_number
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -167,3 +168,53 @@ def _naive_utc(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+CONTROL_CHARACTERS = _l("Remove the control characters (such as NUL) from this text.")
+
+
+class PlainText:
+    """Text without control characters (NUL, escape, …): PostgreSQL refuses a NUL byte in
+    any text, and none belongs in a name or a note. Line breaks and tabs are text in a
+    ``multiline`` field. First in the chain: nothing else reads such a value."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if any(isinstance(raw, str) and inputs.has_control_characters(
+                raw, multiline=self.multiline) for raw in field.raw_data or ()):
+            field.errors[:] = []
+            raise StopValidation(CONTROL_CHARACTERS)
+
+
+class NotBlank:
+    """A required text that is more than spaces (a name, a user name)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(_l("This field is required."))
+
+
+class KnownRecord:
+    """A record picked by id is one the field offers: an id of no such record (``999``,
+    ``abc``) is refused, not saved as empty. The record already stored stays acceptable
+    (an advisor deactivated since)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        raw = field.raw_data[0] if field.raw_data else None
+        if not isinstance(raw, str) or raw.strip() in ("", "__None") or field.data is not None:
+            return
+        stored = field.object_data
+        if stored is not None and str(_identity(stored)) == raw.strip():
+            field.data = stored
+            return
+        field.errors[:] = []
+        raise StopValidation(_l("Choose one of the listed values."))
+
+
+def _identity(record: Any) -> Any:
+    state = sa.inspect(record, raiseerr=False)
+    identity = getattr(state, "identity", None)
+    return identity[0] if identity else None

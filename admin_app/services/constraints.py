@@ -78,6 +78,10 @@ def _not_before(column: str, other: str) -> Check:
         _utc(row[column]) >= _utc(row[other])
 
 
+def _not_blank(column: str) -> Check:
+    return lambda row: row[column] is None or str(row[column]).strip() != ""
+
+
 def _one_of(column: str, values: Iterable[str]) -> Check:
     allowed = frozenset(values)
     return lambda row: row[column] is None or str(row[column]) in allowed
@@ -88,6 +92,7 @@ SCORE = _l("Choose a score from 1 to 5.")
 AMOUNT = _l("The amount cannot be negative.")
 COUNT = _l("The value cannot be negative.")
 LISTED = _l("Choose one of the listed values.")
+REQUIRED = _l("This field is required.")
 VISIT_DONE = VisitStatus.done.value
 VISIT_PLANNED = VisitStatus.planned.value
 COMPLAINT_CLOSED = ComplaintStatus.closed.value
@@ -106,7 +111,13 @@ CONSTRAINTS: dict[str, Rule] = {
         _l("Satisfaction is recorded only for a done visit: clear it, or set the status "
            "to Done."),
         lambda row: row["satisfaction"] is None or row["status"] == VISIT_DONE),
+    "ck_visit_planned_not_completed": Rule(
+        "visit", "completed_at",
+        _l("A planned visit has not been completed: clear the completion time, or set "
+           "the status to Done."),
+        lambda row: row["status"] != VISIT_PLANNED or row["completed_at"] is None),
     # events and who attends them
+    "ck_event_title_not_blank": Rule("event", "title", REQUIRED, _not_blank("title")),
     "ck_event_ends_after_start": Rule(
         "event", "ends_at", _l("The end cannot be before the start."),
         _not_before("ends_at", "starts_at")),
@@ -155,10 +166,14 @@ CONSTRAINTS: dict[str, Rule] = {
     "ck_client_locked_tier_has_reason": Rule(
         "client", "tier_lock_reason", _l("Give a reason for locking the tier."),
         lambda row: not row["tier_locked"] or row["tier_lock_reason"] is not None),
+    "ck_client_code_not_blank": Rule("client", "code", REQUIRED, _not_blank("code")),
+    "ck_client_name_not_blank": Rule("client", "name", REQUIRED, _not_blank("name")),
     "uq_client_code": Rule("client", "code", _l("Another client already has this code.")),
     # users, service levels, counters
     "ck_login_lock_failures_non_negative": Rule("login_lock", "failures", COUNT,
                                                 _at_least("failures", 0)),
+    "ck_user_username_not_blank": Rule("user", "username", REQUIRED,
+                                       _not_blank("username")),
     "uq_user_username": Rule("user", "username",
                              _l("Another user already has this user name.")),
     "ck_service_level_days_range": Rule(
@@ -194,6 +209,9 @@ FORM_RULES: tuple[Rule, ...] = (
          lambda row: row["status"] != VISIT_PLANNED or row["scheduled_for"] is not None),
     Rule("visit", "completed_at", _l("The completion time cannot be in the future."),
          lambda row: row["completed_at"] is None or _utc(row["completed_at"]) <= row.now),
+    # A complaint received in the future would be numbered in that year (CP-2099-…).
+    Rule("complaint", "received_at", _l("The time received cannot be in the future."),
+         lambda row: row["received_at"] is None or _utc(row["received_at"]) <= row.now),
 )
 
 

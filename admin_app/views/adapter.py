@@ -24,6 +24,8 @@ from flask_babel import Domain
 # Methods of Flask-Admin's SQLAlchemy ModelView we call, with the parameters we pass.
 PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
     "_get_list_extra_args": ("self",),
+    # overridden: every filter value judged before use (views/arguments.py)
+    "_get_list_filter_args": ("self",),
     "_get_column_by_idx": ("self", "idx"),
     # overridden: the search (views/search.py) and the visits list's default order
     "_apply_search": ("self", "query", "count_query", "joins", "count_joins", "search"),
@@ -31,8 +33,8 @@ PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
 }
 # Attributes a ModelView instance holds once built, which we read (or, for
 # ``_search_fields``, narrow per request: see ``masking``).
-PRIVATE_ATTRIBUTES = ("_filters", "_list_columns", "_sortable_columns", "_search_fields",
-                      "_actions_data", "_urls")
+PRIVATE_ATTRIBUTES = ("_filters", "_filter_args", "_list_columns", "_sortable_columns",
+                      "_search_fields", "_actions_data", "_urls")
 ADMIN_ATTRIBUTES = ("_views",)
 
 
@@ -50,6 +52,11 @@ def sort_column(view: ModelView, index: int | None) -> Any:
 def filters(view: ModelView) -> list[Any]:
     """The view's filters, in the order their ``flt<n>_<index>`` URL arguments count."""
     return list(view._filters or ())
+
+
+def filter_args(view: ModelView) -> dict[str, tuple[int, Any]]:
+    """The view's filters by the key of their URL argument: key -> (index, filter)."""
+    return dict(view._filter_args or {})
 
 
 def list_column_names(view: ModelView) -> list[str]:

@@ -18,7 +18,7 @@ from ..labels import COLUMN_LABELS
 from ..models import EventAttendance
 from .base import SecureModelView
 from .filters import client_id_filter
-from .lookups import CLIENT_LOOKUP, event_lookup
+from .lookups import client_lookup, event_lookup
 
 ALREADY_INVITED = _l("This client is already on this event's list.")
 
@@ -39,7 +39,7 @@ class AttendanceView(SecureModelView):
                      "event.starts_at": _l("Starts at")}
     form_columns = ("event", "client", "status", "feedback_score", "feedback_text")
     form_args = {"feedback_score": {"validators": [Score()]}}
-    form_ajax_refs = {"event": event_lookup("event"), "client": CLIENT_LOOKUP}
+    form_ajax_refs = {"event": event_lookup("event"), "client": client_lookup()}
     prefill_fields = ("client_id", "event_id", "status")
 
     def validate_form(self, form: Any) -> bool:

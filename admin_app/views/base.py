@@ -21,9 +21,11 @@ from ..enums import Capability, Resource
 from ..extensions import db
 from ..forms.base import AdminForm, AppModelConverter
 from ..permissions import can, read_only_fields, row_rule
+from ..services import inputs
 from . import adapter, history, prefill
 from .access import role_of_current_user
 from .actions import Requirement, Scope, action, requirement_of
+from .arguments import ListArgumentsMixin
 from .counting import capped_count_query, count_label
 from .export import ExportMixin
 from .filters import AppFilterConverter
@@ -88,9 +90,18 @@ class SecureMixin:
             return self.refuse()
         requirement = self.endpoint_requirement(name)
         if requirement is None or not all(
-                self.allowed(c) for c in [*requirement.capabilities(request.form),
-                                          *self.scope_capabilities(requirement)]):
+                self.allowed(c) for c in requirement.capabilities(request.form)):
             abort(403)
+        refused = self.refuse_unreadable_list(name)
+        if refused is not None:  # a filter or search that could not be read: nothing done
+            return refused
+        if not all(self.allowed(c) for c in self.scope_capabilities(requirement)):
+            abort(403)
+        return None
+
+    def refuse_unreadable_list(self, name: str) -> Any:
+        """A response refusing a request whose list arguments could not be read (None:
+        there are none to read here)."""
         return None
 
     def scope_capabilities(self, requirement: Requirement) -> list[Capability]:
@@ -98,8 +109,8 @@ class SecureMixin:
         return []
 
 
-class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, AuditMixin,
-                      VersionGuardMixin, SaveErrorsMixin, ModelView):
+class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin, MaskingMixin,
+                      AuditMixin, VersionGuardMixin, SaveErrorsMixin, ModelView):
     """Every endpoint and action checked against the matrix; row rules applied on fetch."""
 
     record_model: ClassVar[type]
@@ -191,9 +202,8 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
         """The record, if the current user may apply ``capability`` (by default, what the
         request was let in with) to it; looked up through ``get_query``."""
         pk = self.model.__mapper__.primary_key[0]
-        try:
-            key = pk.type.python_type(id)
-        except (TypeError, ValueError):
+        key = inputs.column_key(pk, id)  # "abc" or 20 digits: no such record, not a 500
+        if key is None:
             return None
         query = self.restrict(self.get_query(), capability or self.request_capability())
         return query.filter(pk == key).one_or_none()
@@ -226,14 +236,9 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
 
     def pk_values(self, ids: Any) -> list[Any]:
         """Posted row ids as primary-key values (PostgreSQL won't compare int to text)."""
-        convert = self.model.__mapper__.primary_key[0].type.python_type
-        values = []
-        for raw in ids:
-            try:
-                values.append(convert(raw))
-            except (TypeError, ValueError):
-                continue
-        return values
+        pk = self.model.__mapper__.primary_key[0]
+        keys = (inputs.column_key(pk, raw) for raw in ids)
+        return [key for key in keys if key is not None]
 
     def get_count_query(self) -> Any:
         if self.count_cap is None:
@@ -318,6 +323,7 @@ class SecureModelView(SecureMixin, ExportMixin, SearchMixin, MaskingMixin, Audit
             field = form[name]
             if request.method == "POST":  # a posted (or crafted) value is put back
                 field.data = field.object_data
+                field.raw_data = []  # and is not judged: it is not what will be saved
             field.render_kw = {**(field.render_kw or {}), "disabled": True}
             field.description = READ_ONLY_NOTE
         return form

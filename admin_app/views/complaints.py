@@ -23,7 +23,7 @@ from .actions import action, requires
 from .base import SecureModelView
 from .filters import OverdueFilter, client_id_filter
 from .formatting import overdue_formatter
-from .lookups import CLIENT_LOOKUP, user_lookup
+from .lookups import client_lookup, user_lookup
 
 
 def report(result: complaints.BulkResult, step: str) -> None:
@@ -80,7 +80,7 @@ class ComplaintView(SecureModelView):
         "description", "findings", "resolution", "root_cause",
     )
     form_args = {"received_at": {"default": utcnow}}
-    form_ajax_refs = {"client": CLIENT_LOOKUP, "assignee": user_lookup("assignee")}
+    form_ajax_refs = {"client": client_lookup(), "assignee": user_lookup("assignee")}
     prefill_fields = ("client_id",)
 
     action_assess = _bulk_action("assess")

@@ -7,7 +7,7 @@ from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..labels import COLUMN_LABELS
 from ..models import Event, EventAttendance
 from .base import SecureModelView
-from .lookups import CLIENT_LOOKUP, user_lookup
+from .lookups import client_lookup, user_lookup
 
 
 class EventView(SecureModelView):
@@ -43,7 +43,7 @@ class EventView(SecureModelView):
             EventAttendance,
             {
                 "form_columns": ("id", "client", "status", "feedback_score", "feedback_text"),
-                "form_ajax_refs": {"client": CLIENT_LOOKUP},
+                "form_ajax_refs": {"client": client_lookup()},
                 "form_args": {"feedback_score": {"validators": [Score()]}},
                 "column_labels": COLUMN_LABELS,
             },

@@ -3,6 +3,7 @@ broken rules as translated messages beside their fields."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,8 @@ from .. import sql
 from ..extensions import db
 from ..models import utcnow
 from ..services import audit, constraints, history, locking
+
+log = logging.getLogger(__name__)
 
 
 class VersionGuardMixin:
@@ -128,9 +131,12 @@ class SaveErrorsMixin:
     def handle_view_exception(self, exc: Exception) -> bool:
         if sql.is_unreachable(exc):
             raise exc  # the 503 page (errors.py), not Flask-Admin's flash of the driver's text
-        refused = isinstance(exc, StaleDataError | IntegrityError) or \
-            locking.is_lock_timeout(exc)
-        if refused:  # rolled back before anything (the user, the locale) is read again
+        # Any refusal of the database (or a value its driver can't bind) is rolled back
+        # before anything -- the user, the locale of the message -- is read again: the
+        # failed transaction would refuse that read too, and the message would be a 500.
+        refused = isinstance(exc, StaleDataError | sa.exc.SQLAlchemyError | OverflowError) \
+            or locking.is_lock_timeout(exc)
+        if refused:
             db.session.rollback()
         if isinstance(exc, StaleDataError):
             flash(_("Someone else changed this record at the same time. "
@@ -147,6 +153,11 @@ class SaveErrorsMixin:
                         "or breaks a rule of the database."), "error")
             elif not self._beside_its_field(rule):
                 flash(_("Nothing was saved: %(reason)s", reason=rule.message), "error")
+        elif refused:  # a value the engine would not take: said, never the driver's words
+            log.warning("A save on %s was refused by the database", request.path,
+                        exc_info=exc)
+            flash(_("Nothing was saved: the data conflicts with another record "
+                    "or breaks a rule of the database."), "error")
         return refused or bool(super().handle_view_exception(exc))  # type: ignore[misc]
 
     def _beside_its_field(self, rule: constraints.Rule) -> bool:

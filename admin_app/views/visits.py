@@ -15,7 +15,7 @@ from ..models import VISIT_WORK_ORDER, Visit
 from ..services import callbacks
 from .base import SecureModelView
 from .filters import AdvisorFilter, ClientFilter, UserFilter, client_id_filter
-from .lookups import CLIENT_LOOKUP, user_lookup
+from .lookups import client_lookup, user_lookup
 from .queues import my_week_filter
 
 
@@ -43,7 +43,7 @@ class VisitView(SecureModelView):
     form_columns = ("client", "staff", "channel", "purpose", "status", "scheduled_for",
                     "completed_at", "satisfaction", "summary")
     form_args = {"satisfaction": {"validators": [Score()]}}
-    form_ajax_refs = {"client": CLIENT_LOOKUP, "staff": user_lookup("staff")}
+    form_ajax_refs = {"client": client_lookup(), "staff": user_lookup("staff")}
     prefill_fields = ("client_id", "staff_id", "channel", "purpose", "status", "completed_at")
 
     def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
