@@ -107,6 +107,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # SQLite changes a table's constraints by copying the table (batch mode); with
+            # foreign keys enforced, dropping the old copy of a table that other rows refer
+            # to fails. SQLite's own procedure for such changes: keys off (outside a
+            # transaction, or it is ignored), the changes, then every reference checked
+            # before the commit.
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()  # the migrations' own transaction begins after it
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -115,6 +124,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+                if broken:
+                    raise RuntimeError(f'The migration left broken references: {broken[:10]}')
+        if sqlite:
+            connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+            connection.commit()
 
 
 if context.is_offline_mode():

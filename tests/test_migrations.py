@@ -233,3 +233,37 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
         "PROSPECT": (None, None),
         "NOVISIT": (utc(oct_1), utc(oct_1 + half_year)),
     }
+
+
+def test_a_database_with_data_upgrades_to_the_head(empty_database_url):
+    """A database in use (the demo's records, which refer to one another) takes every
+    migration since 0012: on SQLite, those that copy a table other rows refer to (adding a
+    CHECK to users and clients) run with foreign keys off, checked before the commit."""
+    from admin_app.models import Client, User
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DEMO_PASSWORD": "Demo-2026-pass!",
+                      "SQLALCHEMY_DATABASE_URI": empty_database_url, "CREATE_DATABASE": True,
+                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    with app.app_context():
+        upgrade(revision="0012")
+        result = app.test_cli_runner().invoke(args=["demo", "--clients", "30"])
+        assert result.exit_code == 0, result.output
+        before = {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                  for m in (User, Client, Visit)}
+        db.session.remove()
+        upgrade()
+        with db.engine.connect() as conn:
+            head = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+            indexes = conn.scalar(sa.text(  # SQLite's reflection skips expression indexes
+                "SELECT count(*) FROM sqlite_master WHERE name = 'ix_visit_work_order'"
+                if conn.dialect.name == "sqlite" else
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_visit_work_order'"))
+            assert indexes == 1
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        after = {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                 for m in (User, Client, Visit)}
+        db.session.remove()
+        db.engine.dispose()
+    assert head == "0013" and after == before and before["visit"] > 0
