@@ -52,7 +52,7 @@ def test_the_app_role_may_add_to_the_audit_log_but_never_change_it(app, database
                                                          match="permission denied"):
                 conn.exec_driver_sql(statement)
         with engine.begin() as conn:
-            assert conn.scalar(sa.select(AuditEntry.action)) == "edit"
+            assert conn.scalar(sa.select(AuditEntry.action)) == "update"
     finally:
         engine.dispose()
 
@@ -76,6 +76,7 @@ def test_the_app_runs_as_that_role_and_audits_an_edit(app, database_server, app_
     with restricted.app_context():
         entries = db.session.scalars(sa.select(AuditEntry.changes).where(
             AuditEntry.entity == "client", AuditEntry.entity_id == str(sample["client"]))).all()
+        db.session.remove()  # its connection back to the pool, then every one closed
         db.engine.dispose()
     assert any("by the app role" in str(changes) for changes in entries), entries
 

@@ -313,6 +313,7 @@ def test_database_accepts_boundary_rows(session, rows, subtests):
 def test_orm_flush_is_refused_too(session, rows):
     visit = session.scalars(sa.select(Visit)).first()
     visit.status = VisitStatus.planned
+    visit.completed_at = None  # a planned visit has none (ck_visit_planned_not_completed)
     with refused(session, check_error("visit", "satisfaction_only_when_done")):
         pass
     visit = session.scalars(sa.select(Visit)).first()

@@ -141,5 +141,7 @@ def test_supervisor_filters_gold_and_balanced_and_exports_csv(app, page, ladder,
     assert {r[header.index("Tier")] for r in body} == {"Gold"}
     assert {r[header.index("Risk profile")] for r in body} == {"Balanced"}
     with app.app_context():
-        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export"))
-        assert entry.changes["rows"] == 2 and len(entry.changes["filters"]) == 2
+        started, ended = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.action == "export").order_by(AuditEntry.id)).all()
+        assert started.changes["expected_rows"] == 2 and len(started.changes["filters"]) == 2
+        assert (ended.changes["status"], ended.changes["rows"]) == ("finished", 2)
