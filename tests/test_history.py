@@ -241,3 +241,42 @@ def test_saving_a_form_unchanged_records_no_change_for_empty_fields(app, as_role
             AuditEntry.entity == "complaint", AuditEntry.action == "update")).one()
         assert set(entry.changes) == {"description"}, entry.changes
     assert url  # the form posted every field, the empty ones as ""
+
+
+def test_a_client_page_is_shown_while_another_writer_holds_the_database(
+        app, as_role, sample, is_postgres, monkeypatch, caplog):
+    """A long change (a tier recalculation) holds the write lock: the page still comes,
+    after at most the short wait, and the read goes to the server log instead."""
+    import sqlite3
+    import time
+
+    from admin_app.views import clients
+
+    monkeypatch.setattr(clients, "PII_READ_WAIT_MS", 300)
+    supervisor = as_role("supervisor")
+    url = f"/admin/client/details/?id={sample['client']}"
+    with app.app_context():
+        if is_postgres:
+            from sqlalchemy.orm import Session
+
+            holder = Session(db.engine)
+            holder.execute(sa.text("LOCK TABLE audit_entry IN EXCLUSIVE MODE"))
+        else:
+            holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.perf_counter()
+        page = supervisor.get(url)
+        elapsed = time.perf_counter() - started
+    finally:
+        if is_postgres:
+            holder.rollback()
+        else:
+            holder.execute("ROLLBACK")
+        holder.close()
+    assert page.status_code == 200 and "13812345678" in page.text.replace(" ", "")
+    assert elapsed < 3
+    assert "could not be written to the audit log" in caplog.text
+    assert pii_reads(app, sample["client"]) == []
+    assert supervisor.get(url).status_code == 200  # the lock gone, the read is kept again
+    assert len(pii_reads(app, sample["client"])) == 1

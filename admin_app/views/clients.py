@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,9 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from .. import sql
 from ..enums import Capability, Resource, TierCode
 from ..extensions import db
 from ..forms.validators import (
@@ -37,6 +40,9 @@ from .filters import OverdueFilter
 from .formatting import overdue_formatter, phone_formatter
 from .lookups import user_lookup
 from .queues import birthdays_filter, due_soon_filter, holiday_filter, my_clients_filter
+
+log = logging.getLogger(__name__)
+PII_READ_WAIT_MS = 1000  # how long recording a read of personal data waits for a writer
 
 
 def tier_options() -> list[tuple[str, Any]]:
@@ -207,9 +213,22 @@ class ClientView(SecureModelView):
             shown = kwargs["model"].id
         page = super().render(template, **kwargs)
         if shown is not None and not masked_fields(role_of_current_user(), self.resource):
-            # The page showed the client's personal data unmasked: who saw it is kept.
-            history.record_pii_read(db.session, self.model.__tablename__, shown,
-                                    actor=current_user._get_current_object(),
-                                    ip=request.remote_addr)
-            db.session.commit()
+            self._record_pii_read(shown)
         return page
+
+    def _record_pii_read(self, client_id: int) -> None:
+        """The page showed the client's personal data unmasked: who saw it is kept, in a
+        transaction of its own that waits at most ``PII_READ_WAIT_MS`` for another writer
+        (a long recalculation must not hold every client page up). When it can't be
+        written the server log keeps the read instead, and the page is still shown."""
+        try:
+            with sql.impatient_transaction(db.engine, PII_READ_WAIT_MS) as connection, \
+                    Session(bind=connection) as session:
+                history.record_pii_read(session, self.model.__tablename__, client_id,
+                                        actor=current_user._get_current_object(),
+                                        ip=request.remote_addr)
+                session.flush()
+        except sa.exc.SQLAlchemyError:
+            log.warning("The read of client %s's personal data by user %s (%s) could not be "
+                        "written to the audit log", client_id, current_user.id,
+                        request.remote_addr, exc_info=True)
