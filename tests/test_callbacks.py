@@ -221,7 +221,8 @@ def test_deleting_callbacks_puts_back_what_the_remaining_ones_say(app, as_role, 
     with app.app_context():
         latest, first = (db.session.scalar(sa.select(Visit.id).where(Visit.completed_at == t))
                          for t in (NOV_20, OCT_1))
-    response = admin.post_form("/admin/visit/delete/", {"id": str(latest), "url": "/admin/visit/"},
+    response = admin.post_form("/admin/visit/delete/", {"id": str(latest), "url": "/admin/visit/",
+                                                        "version_id": "1"},
                                token_url="/admin/visit/")
     assert_redirect(response, to="/admin/visit/")
     assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)

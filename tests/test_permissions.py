@@ -120,6 +120,9 @@ def _request(browser, app, sample, endpoint: str, method: str, action: str):
     data = {"csrf_token": token}
     if name in ("delete_view",):
         data["id"] = record_id
+        if view is not None and view.model.__mapper__.version_id_col is not None:
+            with app.app_context():  # the version the list showed
+                data["version_id"] = db.session.get(view.model, record_id).version_id
     if name == "action_view":
         data.update({"action": action, "rowid": record_id})
     if name == "ajax_update":

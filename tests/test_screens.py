@@ -239,7 +239,8 @@ def test_new_user_without_password_is_refused(app, as_role):
 
 def test_delete_client_with_complaint_is_refused_clearly(app, as_role, sample):
     admin = as_role("admin")
-    response = admin.post_form("/admin/client/delete/", {"id": str(sample["client"])},
+    response = admin.post_form("/admin/client/delete/", {"id": str(sample["client"]),
+                                                          "version_id": "1"},
                                token_url="/admin/client/", follow_redirects=True)
     assert "other records refer to it" in response.text
     assert count(app, Client) == 1
@@ -247,7 +248,8 @@ def test_delete_client_with_complaint_is_refused_clearly(app, as_role, sample):
 
 def test_delete_visit_is_audited(app, as_role, sample):
     admin = as_role("admin")
-    response = admin.post_form("/admin/visit/delete/", {"id": str(sample["visit"])},
+    response = admin.post_form("/admin/visit/delete/", {"id": str(sample["visit"]),
+                                                         "version_id": "1"},
                                token_url="/admin/visit/")
     assert_redirect(response, to="/admin/visit/")
     assert count(app, Visit) == 0

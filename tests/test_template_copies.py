@@ -23,7 +23,7 @@ HEADER = re.compile(r"\A\{# copied from (?P<source>flask_admin/templates/\S+), "
                     r"Flask-Admin (?P<version>[\w.]+);\n.*?#\}\n", re.DOTALL)
 
 # template -> [(the original's line, our line)], in order.
-CHANGES: dict[str, list[tuple[str, str]]] = {
+CHANGES: dict[str, list[tuple[str | None, str]]] = {  # (None, line): a line added
     "admin/actions.html": [(
         """               onclick="return modelActions.execute('{{ p[0] }}');">"""
         """{{ _gettext(p[1]) }}</a>""",
@@ -46,6 +46,10 @@ CHANGES: dict[str, list[tuple[str, str]]] = {
         """'%(num)d items per page', option) }}</a>""",
     )],
     "admin/model/row_actions.html": [(
+        None,  # a line added: the delete form posts the row's version (VersionGuardMixin)
+        """  {% if row.version_id is defined %}<input type="hidden" name="version_id" """
+        """value="{{ row.version_id }}">{% endif %}""",
+    ), (
         """  <button onclick="return faHelpers.safeConfirm('{{ _gettext('Are you sure you """
         """want to delete this record?') }}');" title="{{ _gettext('Delete Record') }}">""",
         """  <button data-confirm="{{ _gettext('Are you sure you want to delete this """
@@ -101,5 +105,5 @@ def test_a_copy_differs_from_the_installed_original_only_as_intended(name):
             if line[:1] in "-+" and not line.startswith(("---", "+++"))]
     removed = [line[1:] for line in diff if line.startswith("-")]
     added = [line[1:] for line in diff if line.startswith("+")]
-    assert (removed, added) == ([old for old, _ in CHANGES[name]],
+    assert (removed, added) == ([old for old, _ in CHANGES[name] if old is not None],
                                 [new for _, new in CHANGES[name]]), "\n".join(diff)

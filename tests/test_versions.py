@@ -98,3 +98,47 @@ def test_a_save_without_the_forms_version_is_refused(app, as_role, sample, endpo
     assert response.status_code == 200
     assert "This form is incomplete: reload the page and edit the record again." in response.text
     assert stored(app, endpoint, record, field) == before
+
+
+# --- deletes check the version the list showed ------------------------------------------------
+
+
+def delete_form_version(html: str, record: int) -> str:
+    """The version the list's delete button for ``record`` posts."""
+    form = re.search(rf'<input[^>]*name="id"[^>]*value="{record}"[^>]*>.*?</form>', html, re.S)
+    assert form, "no delete form for the record"
+    return re.search(r'name="version_id" value="(\d+)"', form.group(0)).group(1)
+
+
+def test_a_delete_of_a_record_changed_since_the_list_was_drawn_is_refused(
+        app, as_role, sample, second_admin):
+    visit = sample["visit"]
+    me = as_role("admin")
+    shown = delete_form_version(me.get("/admin/visit/").text, visit)
+    response = post(second_admin, f"/admin/visit/edit/?id={visit}",
+                    {**form_values(second_admin.get(f"/admin/visit/edit/?id={visit}").text),
+                     "summary": "李强改了"})
+    assert response.status_code == 302
+    token = re.search(r'name="csrf_token" value="([^"]+)"', me.get("/admin/visit/").text)
+    data = {"id": str(visit), "version_id": shown, "csrf_token": token.group(1)}
+    page = me.client.post("/admin/visit/delete/", data=data, follow_redirects=True).text
+    assert re.search(r"李强 saved this record at [\d-]+ [\d:]+, after you opened the list: "
+                     r"it was not deleted", page)
+    assert stored(app, "visit", visit, "summary") == "李强改了"
+    fresh = delete_form_version(me.get("/admin/visit/").text, visit)
+    response = me.client.post("/admin/visit/delete/", data={**data, "version_id": fresh})
+    assert response.status_code == 302
+    with app.app_context():
+        from admin_app.models import Visit
+        assert db.session.get(Visit, visit) is None
+
+
+def test_a_delete_without_a_version_is_refused(app, as_role, sample):
+    admin = as_role("admin")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/admin/visit/").text)
+    page = admin.client.post("/admin/visit/delete/", data={
+        "id": str(sample["visit"]), "csrf_token": token.group(1)}, follow_redirects=True).text
+    assert "This form is incomplete" in page
+    with app.app_context():
+        from admin_app.models import Visit
+        assert db.session.get(Visit, sample["visit"]) is not None

@@ -62,10 +62,42 @@ class VersionGuardMixin:
         return super().update_model(form, model)  # type: ignore[misc]
 
 
+    def delete_model(self, model: Any) -> bool:
+        """A delete from the list checks the version the list showed: a record changed
+        since is not deleted (the user is told by whom and when), and a delete without a
+        version (a hand-made request) is refused. Bulk deletes go by the ids posted."""
+        endpoint = request.endpoint or ""
+        if self._version_column() is not None and endpoint.endswith(".delete_view"):
+            posted = (request.form.get("version_id") or "").strip()
+            if not posted:
+                flash(_("This form is incomplete: reload the page and edit the record again."),
+                      "error")
+                return False
+            if posted != str(model.version_id):
+                flash(stale_delete_message(model), "error")
+                return False
+        return super().delete_model(model)  # type: ignore[misc]
+
+
+def _last_saved(record: Any) -> Any:
+    """The latest audit entry about ``record`` (who saved it last, and when), or None."""
+    latest = history.latest(db.session, record.__tablename__, record.id, limit=1).rows
+    return latest[0] if latest else None
+
+
+def stale_delete_message(record: Any) -> str:
+    entry = _last_saved(record)
+    if entry is None or entry.user is None:
+        return _("Someone else saved this record after you opened the list: it was not "
+                 "deleted. Check their changes, then delete it again if it should go.")
+    return _("%(who)s saved this record at %(when)s, after you opened the list: it was not "
+             "deleted. Check their changes, then delete it again if it should go.",
+             who=str(entry.user), when=format_datetime(entry.at, "yyyy-MM-dd HH:mm"))
+
+
 def stale_message(record: Any) -> str:
     """Who saved ``record`` last and when (its latest audit entry), for a stale save."""
-    latest = history.latest(db.session, record.__tablename__, record.id, limit=1).rows
-    entry = latest[0] if latest else None
+    entry = _last_saved(record)
     if entry is None or entry.user is None:
         return _("Someone else saved this record while you were editing it. Your input is "
                  "kept below: check their changes in the record's history, then save again "
