@@ -4,6 +4,7 @@ broken rules as translated messages beside their fields."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -49,34 +50,36 @@ class VersionGuardMixin:
         if "version_id" in form:
             # What the request posted: a missing field would take the record's own value.
             raw = form.version_id.raw_data
-            posted = str(raw[0]).strip() if raw else ""
-            if not posted:
-                flash(_("This form is incomplete: reload the page and edit the record again."),
-                      "error")
-                return False
-            if posted != str(model.version_id):
-                flash(stale_message(model), "error")
+            if not self._version_holds(str(raw[0]) if raw else "", model, stale_message):
                 form.version_id.data = str(model.version_id)  # a second save is deliberate
                 return False
             del form["version_id"]
         return super().update_model(form, model)  # type: ignore[misc]
-
 
     def delete_model(self, model: Any) -> bool:
         """A delete from the list checks the version the list showed: a record changed
         since is not deleted (the user is told by whom and when), and a delete without a
         version (a hand-made request) is refused. Bulk deletes go by the ids posted."""
         endpoint = request.endpoint or ""
-        if self._version_column() is not None and endpoint.endswith(".delete_view"):
-            posted = (request.form.get("version_id") or "").strip()
-            if not posted:
-                flash(_("This form is incomplete: reload the page and edit the record again."),
-                      "error")
-                return False
-            if posted != str(model.version_id):
-                flash(stale_delete_message(model), "error")
-                return False
+        if self._version_column() is not None and endpoint.endswith(".delete_view") and \
+                not self._version_holds(request.form.get("version_id") or "", model,
+                                        stale_delete_message):
+            return False
         return super().delete_model(model)  # type: ignore[misc]
+
+    @staticmethod
+    def _version_holds(posted: str, model: Any, stale: Callable[[Any], str]) -> bool:
+        """True when the request posted the record's current version; otherwise says why
+        (no version: a request the screens did not send; another: ``stale(model)``)."""
+        posted = posted.strip()
+        if not posted:
+            flash(_("This form is incomplete: reload the page and edit the record again."),
+                  "error")
+            return False
+        if posted != str(model.version_id):
+            flash(stale(model), "error")
+            return False
+        return True
 
 
 def _last_saved(record: Any) -> Any:
