@@ -30,6 +30,9 @@ COLUMN_LABELS = {
     "advisor": _l("Advisor"),
     "last_callback_at": _l("Last callback"),
     "next_callback_due": _l("Next callback due"),
+    # the two parts of the schedule the due date is computed from (services/callbacks.py)
+    "cadence_anchor": _l("Callback cadence counted from"),
+    "due_fixed": _l("Callback due on (set date)"),
     "notes": _l("Notes"),
     "created_at": _l("Created at"),
     "updated_at": _l("Updated at"),

@@ -8,18 +8,20 @@ the same rules; form validation is the friendly first line, the database the las
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from sqlalchemy.sql.elements import Grouping
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import sql
 from .enums import (
     DEFAULT_TIER_NAMES,
     AttendanceStatus,
@@ -81,6 +83,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 Money = sa.Numeric(18, 2)
+# for expressions computed as UTC times (``Client.next_callback_due``)
+UTC_DATETIME = cast("sa.types.TypeEngine[datetime | None]", UTCDateTime())
 
 
 def enum_type(enum_cls: type[Enum], name: str) -> sa.Enum:
@@ -215,9 +219,16 @@ class Client(Model):
         # text_pattern_ops: PostgreSQL serves a prefix LIKE from it in any collation (and
         # equality too); SQLite's GLOB prefix uses the plain index (sql.starts_with).
         sa.Index("ix_client_phone", "phone", postgresql_ops={"phone": "text_pattern_ops"}),
-        # Work queues (services/queues.py): an advisor's clients, soonest due first; the
-        # birthdays of a week, by birth date, counted without reading the rows.
-        sa.Index("ix_client_advisor_id_next_callback_due", "advisor_id", "next_callback_due"),
+        # The callback schedule (services/callbacks.py): at most one of its two parts.
+        sa.CheckConstraint("cadence_anchor IS NULL OR due_fixed IS NULL",
+                           name="one_callback_schedule"),
+        # Due dates asked per tier, as ranges of the anchor (services/callbacks.py), for
+        # everyone and for one advisor ("My clients"); the birthdays of a week, by birth
+        # date, counted without reading the rows (services/queues.py).
+        sa.Index("ix_client_tier_id_cadence_anchor", "tier_id", "cadence_anchor"),
+        sa.Index("ix_client_advisor_id_tier_id_cadence_anchor", "advisor_id", "tier_id",
+                 "cadence_anchor"),
+        sa.Index("ix_client_advisor_id_due_fixed", "advisor_id", "due_fixed"),
         sa.Index("ix_client_birth_date_status", "birth_date", "status"),
     )
 
@@ -247,13 +258,18 @@ class Client(Model):
     assets: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True)
     annual_contribution: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     trades_12m: Mapped[int] = mapped_column(default=0)
-    tier_id: Mapped[int | None] = mapped_column(fk("tier.id", "RESTRICT"), index=True)
+    tier_id: Mapped[int | None] = mapped_column(fk("tier.id", "RESTRICT"))
     tier_locked: Mapped[bool] = mapped_column(default=False)
     tier_lock_reason: Mapped[str | None] = mapped_column(sa.String(255))
     tier_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    advisor_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"), index=True)
+    advisor_id: Mapped[int | None] = mapped_column(fk("user.id", "SET NULL"))
     last_callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    next_callback_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the next callback falls due (services/callbacks.py): on ``due_fixed`` when set
+    # (a new client's first callback, a date brought forward), else the tier's interval
+    # after ``cadence_anchor`` (the last callback); neither: not due. The date itself is
+    # not stored, so that a change of a tier's interval writes the tier alone.
+    cadence_anchor: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_fixed: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -270,6 +286,28 @@ class Client(Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @hybrid_property
+    def next_callback_due(self) -> datetime | None:
+        """When the next callback falls due: ``due_fixed``, or the tier's interval after
+        ``cadence_anchor`` (None: not due)."""
+        if self.due_fixed is not None:
+            return self.due_fixed
+        if self.cadence_anchor is None or self.tier is None:
+            return None
+        return self.cadence_anchor + timedelta(days=self.tier.callback_interval_days)
+
+    @next_callback_due.inplace.expression
+    @classmethod
+    def _next_callback_due_expression(cls) -> sa.ColumnElement[datetime | None]:
+        """The same in SQL, row by row: for results and set-based writes. Questions over
+        many clients ("due before X") go per tier instead (``services.callbacks``)."""
+        tier = aliased(Tier)  # its own, beside any join of the tier table around it
+        interval = (sa.select(tier.callback_interval_days).where(tier.id == cls.tier_id)
+                    .correlate_except(tier).scalar_subquery())
+        return sa.type_coerce(sa.case(
+            (cls.due_fixed.is_not(None), cls.due_fixed),
+            else_=sql.add_days(cls.cadence_anchor, interval)), UTC_DATETIME)
 
 
 class TierChange(Model):

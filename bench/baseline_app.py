@@ -22,7 +22,7 @@ class ClientExport(ModelView):
     column_list = ("code", "name", "kind", "status", "tier", "gender", "birth_date", "phone",
                    "email", "id_number", "address", "occupation", "risk_profile", "assets",
                    "annual_contribution", "trades_12m", "advisor", "last_callback_at",
-                   "next_callback_due", "created_at")
+                   "cadence_anchor", "due_fixed", "created_at")
 
 
 class AuditList(ModelView):

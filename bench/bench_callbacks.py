@@ -8,7 +8,8 @@ client placed in its tier), adds three visits per client -- two done, one planne
 sets every client's last callback and due date from them with the service that keeps
 them (``callbacks.reschedule_from_visits``, one UPDATE). Then it measures:
   - changing a tier's callback interval, as the tier screen does it
-    (``tiers.apply_interval_change``: one UPDATE of the tier's clients, then commit), for
+    (``tiers.apply_interval_change`` and the commit: its clients' due dates are computed
+    from the interval, so none is written; checked on one of them afterwards), for
     the tier with the fewest clients and the one with the most, R times each (default 3),
     each run in a fresh process from the same settled state (vacuumed and checkpointed);
     the interval is put back between runs, unmeasured;
@@ -110,7 +111,7 @@ def change_interval(url: str, code: str) -> dict:
     import sqlalchemy as sa
 
     from admin_app.extensions import db
-    from admin_app.models import Tier
+    from admin_app.models import Client, Tier
     from admin_app.services import tiers
 
     app = bench_tiers.make_app(url)
@@ -118,10 +119,16 @@ def change_interval(url: str, code: str) -> dict:
         tier = db.session.scalar(sa.select(Tier).where(Tier.code == code))
         before = tier.callback_interval_days
         started = time.perf_counter()
-        tier.callback_interval_days = before - 1 if before > 1 else before + 1
+        tier.callback_interval_days = after = before - 1 if before > 1 else before + 1
         moved = tiers.apply_interval_change(db.session, tier)
         db.session.commit()
         elapsed = time.perf_counter() - started
+        # the tier's clients are due by the new interval (checked on the last of them)
+        anchor, due = db.session.execute(
+            sa.select(Client.cadence_anchor, Client.next_callback_due)
+            .where(Client.tier_id == tier.id, Client.cadence_anchor.is_not(None))
+            .order_by(Client.id.desc()).limit(1)).one()
+        assert abs((due - anchor).total_seconds() - after * 86400) < 1, (anchor, due)
         tier.callback_interval_days = before
         tiers.apply_interval_change(db.session, tier)
         db.session.commit()

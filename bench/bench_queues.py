@@ -6,8 +6,9 @@ against the plain Flask-Admin list of the same table; then planning callbacks.
 
 For each engine it builds a fresh database of N clients (as bench_tiers does) with 50
 advisors, birth dates over 70 years, next callback dates from 100 days ago to 300 days
-ahead, and three visits per client (two done, one planned from 10 days ago to 50 days
-ahead; some holiday greetings). Each queue's first page is then requested through the
+ahead (by their tier's cadence, one in twenty on a date of its own), and three visits
+per client (two done, one planned from 10 days ago to 50 days ahead; some holiday
+greetings). Each queue's first page is then requested through the
 app in this process (Flask's test client, logged in as one of the advisors, so "my
 clients" are 1/50 of all), R times after one warm-up, and reported as the median with
 the range: server time, no network. The baseline is Flask-Admin's own list of the client
@@ -81,8 +82,15 @@ def populate(url: str, n: int) -> None:
             f"UPDATE client SET advisor_id = {first} + id % {ADVISORS}, birth_date = {birth}, "
             "status = CASE WHEN id % 50 = 1 THEN 'closed' WHEN id % 50 = 2 THEN 'prospect' "
             "ELSE 'active' END"))
-        s.execute(sa.text(f"UPDATE client SET next_callback_due = {due} "
-                          "WHERE status = 'active'"))
+        # Most active clients follow their tier's cadence (the anchor is the due date less
+        # the interval); one in twenty has a date of its own (a new client's first call).
+        interval = "(SELECT t.callback_interval_days FROM tier t WHERE t.id = client.tier_id)"
+        anchor = _moment(engine, f"((CAST(id AS BIGINT) * 104729) % 9600) - 2400 "
+                                 f"- 24 * {interval}")
+        s.execute(sa.text(
+            f"UPDATE client SET cadence_anchor = CASE WHEN id % 20 <> 3 THEN {anchor} END, "
+            f"due_fixed = CASE WHEN id % 20 = 3 THEN {due} END "
+            "WHERE status = 'active' AND tier_id IS NOT NULL"))
         s.commit()
         holiday = festivals.upcoming(workdays.today())[0]
         greeting = (holiday.first - timedelta(days=3)).isoformat()
@@ -177,7 +185,7 @@ def plan(url: str) -> None:
     with app.app_context():
         for label, scope in (
                 ("due in the next 7 days", sa.select(Client.id).where(
-                    queues.due_soon(utcnow(), workdays.firm_zone()))),
+                    queues.due_soon(db.session, utcnow(), workdays.firm_zone()))),
                 ("every client", None)):
             started = time.perf_counter()
             result = planning.plan_callbacks(db.session, scope=scope)

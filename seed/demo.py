@@ -394,7 +394,7 @@ class _Demo:
             last_callback = office_time(rng, created_at + HOUR,
                                          min(now, created_at + WEEK))
         next_due = last_callback + interval
-        due = callbacks.cadence_due(status, last_callback, created_at, interval.days)
+        anchor, fixed = callbacks.schedule(status, last_callback, created_at)
 
         history, tier_changed_at = self.history_rows(client_id, tier, created_at)
         locked = rng.random() < LOCKED_SHARE
@@ -422,7 +422,8 @@ class _Demo:
             "tier_changed_at": tier_changed_at or created_at,
             "advisor_id": advisor,
             "last_callback_at": last_callback,
-            "next_callback_due": due,
+            "cadence_anchor": anchor,
+            "due_fixed": fixed,
             "notes": notes,
             "created_at": created_at,
             "updated_at": max(last_callback, tier_changed_at or created_at, risk_at or created_at),

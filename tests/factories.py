@@ -54,10 +54,26 @@ def user(session: Session, **overrides: Any) -> User:
 
 
 def client(session: Session, **overrides: Any) -> Client:
-    """An active individual client with no figures (so in the lowest tier's range)."""
+    """An active individual client with no figures (so in the lowest tier's range), not
+    due unless ``next_callback_due`` is given: a date the tier's interval after
+    ``last_callback_at`` is kept as that cadence, any other as a date of its own."""
     n = next(_serial)
+    if "next_callback_due" in overrides:
+        overrides.update(_schedule(session, overrides.pop("next_callback_due"), overrides))
     return _add(session, Client(**{"code": f"T{n:07d}", "name": f"客户{n}",
                                    "kind": "individual", "status": "active", **overrides}))
+
+
+def _schedule(session: Session, due: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+    last, tier = overrides.get("last_callback_at"), overrides.get("tier")
+    if tier is None and overrides.get("tier_id") is not None:
+        tier = session.get(Tier, overrides["tier_id"])
+    if due is None:
+        return {"cadence_anchor": None, "due_fixed": None}
+    if last is not None and tier is not None and \
+            due == last + timedelta(days=tier.callback_interval_days):
+        return {"cadence_anchor": last, "due_fixed": None}
+    return {"cadence_anchor": None, "due_fixed": due}
 
 
 def _with_client(session: Session, overrides: dict[str, Any]) -> dict[str, Any]:

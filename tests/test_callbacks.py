@@ -100,18 +100,15 @@ def test_cadence_date(status, last, interval, expected):
     assert callbacks.cadence_due(status, last, CREATED, interval) == expected
 
 
-@pytest.mark.parametrize(("current", "before", "after", "expected"), [
-    (NOW + 182 * DAY, NOW + 182 * DAY, NOW + 30 * DAY, NOW + 30 * DAY),   # on the cadence
-    (NOW + 30 * DAY, NOW + 30 * DAY, NOW + 182 * DAY, NOW + 182 * DAY),
-    (NOW, NOW + 30 * DAY, NOW + 182 * DAY, NOW),                          # brought forward
-    (NOW, NOW + 182 * DAY, NOW - DAY, NOW - DAY),                          # ... unless later
-    (None, NOW, NOW + DAY, NOW + DAY),
-    (NOW, NOW + DAY, None, None),                                          # not due any more
-    # written by SQLite without its fraction of a second: still the cadence date
-    (NOW, NOW.replace(microsecond=500), NOW + DAY, NOW + DAY),
+@pytest.mark.parametrize(("status", "last", "anchor", "fixed"), [
+    ("active", NOW, NOW, None),                     # on the cadence, from the last callback
+    ("dormant", NOW, NOW, None),
+    ("active", None, None, CREATED + 7 * DAY),      # never called: a date of its own
+    ("prospect", NOW, None, None),                  # not due
+    ("closed", None, None, None),
 ])
-def test_rescheduled_date(current, before, after, expected):
-    assert callbacks.rescheduled_due(current, before, after) == expected
+def test_what_the_schedule_follows(status, last, anchor, fixed):
+    assert callbacks.schedule(status, last, CREATED) == (anchor, fixed)
 
 
 moments = st.one_of(st.none(), st.integers(-400, 400).map(
@@ -120,24 +117,47 @@ moments = st.one_of(st.none(), st.integers(-400, 400).map(
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(status=st.sampled_from(list(ClientStatus)), last=moments, current=moments,
-       tier=st.sampled_from([None, "diamond", "gold"]),
-       before=st.sampled_from([30, 182, 365]), after=st.sampled_from([30, 182, 365]))
-def test_the_rule_agrees_in_sql_and_for_one_client(session, status, last, current, tier,
-                                                   before, after):
+@given(status=st.sampled_from(list(ClientStatus)), last=moments, fixed=moments,
+       tier=st.sampled_from([None, "diamond", "gold"]))
+def test_the_rule_agrees_in_sql_and_for_one_client(session, status, last, fixed, tier):
+    """The schedule an UPDATE writes, and the due date the database computes, are those
+    the functions of one client give."""
     client = add_client(session, tier, status=status, last_callback_at=last,
-                        next_callback_due=current)
+                        due_fixed=fixed)
+    session.flush()
+    expressions = callbacks.schedule_expressions(Client.last_callback_at)
+    anchor, set_date, due = session.execute(
+        sa.select(expressions["cadence_anchor"], expressions["due_fixed"],
+                  Client.next_callback_due).where(Client.id == client.id)).one()
+    expected = callbacks.schedule(status, last, CREATED)
+
+    def moment(value):  # SQLite gives dates computed in SQL as text
+        return None if value is None else datetime.fromisoformat(str(value)).replace(
+            tzinfo=UTC)
+
+    assert (same_moment(moment(anchor), expected[0]), same_moment(moment(set_date),
+                                                                  expected[1])) == (True, True)
     interval = INTERVAL[tier] if tier else None
-    in_sql = session.execute(
-        sa.select(callbacks.due_expression(callbacks.interval_of_tier(Client.tier_id)),
-                  callbacks.rescheduled_expression(sa.literal(before), sa.literal(after)))
-        .where(Client.id == client.id)).one()
-    due, rescheduled = (None if v is None else datetime.fromisoformat(str(v))
-                        .replace(tzinfo=UTC) for v in in_sql)
-    assert same_moment(due, callbacks.cadence_due(status, last, CREATED, interval))
-    assert same_moment(rescheduled, callbacks.rescheduled_due(
-        current, callbacks.cadence_due(status, last, CREATED, before),
-        callbacks.cadence_due(status, last, CREATED, after)))
+    assert same_moment(due, callbacks.due_date(None, fixed, interval))
+    assert same_moment(client.next_callback_due, due)
+    session.rollback()
+
+
+def test_the_due_date_follows_the_set_date_or_the_anchor_and_the_tier(session):
+    gold = factories.tier(session, "gold")
+    by_cadence = add_client(session, "gold", cadence_anchor=OCT_1)
+    by_date = add_client(session, "gold", due_fixed=NOV_20)
+    no_tier = add_client(session, None, cadence_anchor=OCT_1)
+    session.flush()
+    assert [c.next_callback_due for c in (by_cadence, by_date, no_tier)] == \
+        [OCT_1 + 182 * DAY, NOV_20, None]
+    gold.callback_interval_days = 30
+    session.flush()
+    assert same_moment(session.scalar(sa.select(Client.next_callback_due).where(
+        Client.id == by_cadence.id)), OCT_1 + 30 * DAY)
+    with pytest.raises(sa.exc.IntegrityError):  # never both
+        add_client(session, "gold", cadence_anchor=OCT_1, due_fixed=NOV_20)
+        session.flush()
     session.rollback()
 
 
@@ -151,8 +171,7 @@ def gold_client(app, users) -> int:
         client = add_client(db.session, "gold", advisor_id=users["staff"])
         first = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
         done_visit(db.session, client, first)
-        client.last_callback_at = first
-        client.next_callback_due = first + 182 * DAY
+        client.last_callback_at = client.cadence_anchor = first
         db.session.commit()
         return client.id
 
@@ -250,7 +269,8 @@ def test_a_callback_moved_to_another_client_moves_both_schedules(app, as_role, u
 
 def test_an_older_callback_recorded_late_changes_nothing(app, as_role, users, gold_client):
     with app.app_context():  # made active again: due at once
-        db.session.get(Client, gold_client).next_callback_due = NOW
+        client = db.session.get(Client, gold_client)
+        client.cadence_anchor, client.due_fixed = None, NOW
         db.session.commit()
     record_callback(as_role("staff"), gold_client, users, completed_at="2026-09-01 10:00:00",
                     scheduled_for="")
@@ -349,15 +369,17 @@ def test_a_tier_chosen_by_hand_moves_the_due_date(app, as_role, gold_client):
     data = {**form_values(supervisor.get(url).text), "tier": str(diamond)}
     assert_redirect(supervisor.post_form(url, data), to="/admin/client/")
     assert schedule(app, gold_client) == (OCT_1, OCT_1 + 30 * DAY)
-    with app.app_context():  # the save, the new date with it, is audited
+    with app.app_context():  # the save is audited; the date follows the tier unwritten
         entry = db.session.scalar(sa.select(AuditEntry).where(
             AuditEntry.entity == "client", AuditEntry.action == "update"))
-        assert {"tier_id", "next_callback_due"} <= set(entry.changes), entry.changes
+        assert "tier_id" in entry.changes and not {"cadence_anchor", "due_fixed"} & set(
+            entry.changes), entry.changes
 
 
 def test_a_tier_chosen_by_hand_keeps_a_date_brought_forward(app, as_role, gold_client):
-    with app.app_context():
-        db.session.get(Client, gold_client).next_callback_due = NOW  # made active again
+    with app.app_context():  # made active again
+        client = db.session.get(Client, gold_client)
+        client.cadence_anchor, client.due_fixed = None, NOW
         db.session.commit()
         standard = tier_id(db.session, "standard")
     supervisor = as_role("supervisor")
@@ -399,13 +421,13 @@ def dues(app, ids: dict[str, int]) -> dict[str, datetime | None]:
 
 def expected_after_gold_becomes(days: int) -> dict[str, datetime | None]:
     return {"called": OCT_1 + days * DAY, "locked": OCT_1 + days * DAY,
-            "dormant": OCT_1 + days * DAY, "forward": min(NOW, OCT_1 + days * DAY),
+            "dormant": OCT_1 + days * DAY, "forward": NOW,  # until the next callback
             "never": CREATED + 7 * DAY, "prospect": None, "closed": None,
             "platinum": OCT_1 + 90 * DAY}
 
 
 @pytest.mark.parametrize("days", [100, 30, 366])
-def test_changing_a_tiers_interval_moves_its_clients_in_one_statement(app, as_role, ladder,
+def test_changing_a_tiers_interval_moves_its_clients_without_writing_them(app, as_role, ladder,
                                                                       days):
     admin = as_role("admin")
     with app.app_context():
@@ -416,13 +438,11 @@ def test_changing_a_tiers_interval_moves_its_clients_in_one_statement(app, as_ro
     with app.app_context(), statements(db.engine) as seen:
         response = admin.client.post(url, data=data)
     assert_redirect(response, to="/admin/tier/")
-    assert len(client_updates(seen)) == 1, client_updates(seen)
-    assert not any(s.upper().startswith("SELECT") and " FROM CLIENT" in s.upper()
-                   for s in seen)  # no client is read into Python
+    assert client_updates(seen) == []  # the dates follow the tier's row: no client written
     got = dues(app, ladder)
     assert all(same_moment(got[k], v) for k, v in expected_after_gold_becomes(days).items()), got
-    page = admin.get("/admin/tier/")
-    assert "The next callback dates of 4 clients were recalculated." in page.text
+    page = admin.get("/admin/tier/")  # called, locked and dormant follow gold's cadence
+    assert "The next callback dates of 3 clients were recalculated." in page.text
     with app.app_context():  # the tier's own save is audited as before
         entry = db.session.scalar(sa.select(AuditEntry).where(
             AuditEntry.entity == "tier", AuditEntry.action == "update"))
@@ -459,8 +479,8 @@ def test_recalculation_moves_the_due_dates_of_the_clients_it_moves(session):
 
     called = rich(last_callback_at=OCT_1, next_callback_due=OCT_1 + 182 * DAY)
     forward = rich(last_callback_at=OCT_1, next_callback_due=OCT_1 + 5 * DAY)
-    overtaken = rich(last_callback_at=OCT_1, next_callback_due=NOW)  # later than diamond's
-    never = rich()
+    later = rich(last_callback_at=OCT_1, next_callback_due=NOW)  # later than diamond's
+    never = rich(next_callback_due=CREATED + 7 * DAY)
     prospect = rich(status="prospect", last_callback_at=OCT_1)
     stays = add_client(session, "standard", last_callback_at=OCT_1,
                        next_callback_due=OCT_1 + 365 * DAY)
@@ -471,12 +491,11 @@ def test_recalculation_moves_the_due_dates_of_the_clients_it_moves(session):
     assert result.upgraded == 5
     assert len(client_updates(seen)) == 1
     got = {name: session.get(Client, c.id).next_callback_due for name, c in
-           {"called": called, "overtaken": overtaken, "forward": forward, "never": never,
+           {"called": called, "later": later, "forward": forward, "never": never,
             "prospect": prospect, "stays": stays}.items()}
-    assert same_moment(got.pop("called"), OCT_1 + 30 * DAY)
-    assert same_moment(got.pop("overtaken"), OCT_1 + 30 * DAY)
-    assert got == {"forward": OCT_1 + 5 * DAY, "never": CREATED + 7 * DAY, "prospect": None,
-                   "stays": OCT_1 + 365 * DAY}
+    assert got == {"called": OCT_1 + 30 * DAY,  # diamond's cadence
+                   "later": NOW, "forward": OCT_1 + 5 * DAY,  # set dates stay
+                   "never": CREATED + 7 * DAY, "prospect": None, "stays": OCT_1 + 365 * DAY}
 
 
 def test_a_downgrade_keeps_a_date_brought_forward_and_moves_the_rest(session):
@@ -491,17 +510,21 @@ def test_a_downgrade_keeps_a_date_brought_forward_and_moves_the_rest(session):
     assert session.get(Client, forward.id).next_callback_due == OCT_1 + 5 * DAY
 
 
-def test_the_interval_service_refuses_nothing_and_changes_nothing_for_an_equal_interval(
-        session):
+def test_an_equal_interval_counts_nothing_and_a_new_one_writes_no_client(session):
     client = add_client(session, "gold", last_callback_at=OCT_1,
                         next_callback_due=OCT_1 + 182 * DAY)
+    gold = session.get(Tier, tier_id(session, "gold"))
     session.commit()
-    gold = tier_id(session, "gold")
+    gold.callback_interval_days = 182
     with statements(session.get_bind()) as seen:
-        assert callbacks.reschedule_tier(session, gold, before_days=182, after_days=182) == 0
-    assert seen == []
-    assert callbacks.reschedule_tier(session, gold, before_days=182, after_days=91) == 1
-    assert same_moment(session.get(Client, client.id).next_callback_due, OCT_1 + 91 * DAY)
+        assert tier_service.apply_interval_change(session, gold) == 0
+    assert [s for s in seen if "FROM client" in s or "UPDATE client" in s] == []
+    gold.callback_interval_days = 91
+    with statements(session.get_bind()) as seen:
+        assert tier_service.apply_interval_change(session, gold) == 1
+        session.commit()
+    assert client_updates(seen) == []
+    assert session.get(Client, client.id).next_callback_due == OCT_1 + 91 * DAY
 
 
 def test_an_interval_set_on_a_tier_read_earlier_still_moves_its_clients(session):
@@ -513,3 +536,85 @@ def test_an_interval_set_on_a_tier_read_earlier_still_moves_its_clients(session)
     assert tier_service.apply_interval_change(session, gold) == 1
     session.commit()
     assert same_moment(session.get(Client, client.id).next_callback_due, OCT_1 + 60 * DAY)
+
+
+# --- lists sorted by the due date ---------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_schedules(session):
+    """45 clients over three tiers and none: due by a set date, by the cadence, or not due,
+    with ties; and the order a full sort gives (due date, then id; not due last, by id)."""
+    import random
+
+    rng = random.Random(7)
+    tiers = [None, "diamond", "gold", "standard"]
+    for n in range(45):
+        tier = tiers[n % 4]
+        kind = rng.choice(["fixed", "cadence", "cadence", "none"])
+        moment = OCT_1 + timedelta(days=rng.randrange(-60, 60) // 3 * 3)
+        add_client(session, tier, code=f"S{n:03d}", advisor_id=None,
+                   cadence_anchor=moment if kind == "cadence" else None,
+                   due_fixed=moment if kind == "fixed" else None)
+    session.commit()
+    clients = session.scalars(sa.select(Client)).all()
+    due = sorted((c.next_callback_due, c.id) for c in clients if c.next_callback_due)
+    not_due = sorted(c.id for c in clients if c.next_callback_due is None)
+    assert len(due) > 20 and not_due  # pages of due clients, and a tail of others
+    return [i for _d, i in due], [i for _d, i in sorted(due, key=lambda k: (k[0], k[1]),
+                                                         reverse=True)], not_due
+
+
+@pytest.mark.parametrize("size", [1, 7, 20])
+def test_a_page_sorted_by_due_date_is_the_page_a_full_sort_gives(session, mixed_schedules,
+                                                                 size):
+    ascending, descending, not_due = mixed_schedules
+    for order, expected in ((False, ascending + not_due), (True, descending + not_due)):
+        pages = []
+        for offset in range(0, len(expected) + size, size):
+            page = callbacks.due_page(session, session.query(Client), offset=offset,
+                                      limit=size, descending=order)
+            assert len(page) == len(expected[offset:offset + size])
+            pages.extend(c.id for c in page)
+        assert pages == expected
+    everything = callbacks.due_page(session, session.query(Client), offset=0, limit=None)
+    assert [c.id for c in everything] == ascending + not_due
+
+
+def test_a_filtered_page_sorted_by_due_date_keeps_the_filter(session, mixed_schedules):
+    ascending, _descending, not_due = mixed_schedules
+    gold = tier_id(session, "gold")
+    in_gold = set(session.scalars(sa.select(Client.id).where(Client.tier_id == gold)))
+    page = callbacks.due_page(session, session.query(Client).filter(Client.tier_id == gold),
+                              offset=0, limit=100)
+    assert [c.id for c in page] == [i for i in ascending + not_due if i in in_gold]
+
+
+def test_the_client_list_sorted_by_due_date_reads_it_per_tier(app, as_role, clock):
+    with app.app_context():
+        for n, days in enumerate([5, -3, 40, 12, -30]):  # gold's cadence and set dates
+            add_client(db.session, "gold", code=f"Q{n}", cadence_anchor=NOW - 182 * DAY
+                       + days * DAY if n % 2 else None,
+                       due_fixed=None if n % 2 else NOW + days * DAY)
+        add_client(db.session, "diamond", code="Q9")  # not due
+        db.session.commit()
+    with app.test_request_context():
+        url = list_url("client", sort="next_callback_due")
+        backwards = list_url("client", sort="next_callback_due", desc=True)
+    supervisor = as_role("supervisor")
+    order = ["Q4", "Q1", "Q0", "Q3", "Q2", "Q9"]  # -30, -3, 5, 12, 40, then not due
+
+    def codes(page: str) -> list[str]:
+        import re
+        return re.findall(r'class="col-code">\s*(Q\d)\s*<', page)
+
+    assert codes(supervisor.get(url).text) == order
+    assert codes(supervisor.get(backwards).text) == order[-2::-1] + ["Q9"]
+    overdue = supervisor.get(list_url_in(app, "client", sort="next_callback_due",
+                                         filters={"overdue": "1"})).text
+    assert codes(overdue) == ["Q4", "Q1"]
+
+
+def list_url_in(app, endpoint: str, **kwargs) -> str:
+    with app.test_request_context():
+        return list_url(endpoint, **kwargs)

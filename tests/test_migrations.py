@@ -177,7 +177,9 @@ def test_existing_phone_numbers_become_canonical(empty_database_url, capfd):
 
 
 def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_database_url):
-    """0009: rows written before the services kept the cadence get the dates it gives."""
+    """0009: rows written before the services kept the cadence get the dates it gives;
+    0014: the dates stored then are kept as what they follow (the last callback, or a
+    date of their own where it was brought forward), and read back the same."""
     from datetime import UTC, datetime, timedelta
 
     from admin_app.models import Client, Tier, Visit
@@ -188,8 +190,14 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
     old_visit = sa.table("visit", *(sa.column(name, Visit.__table__.c[name].type) for name in
                                     ("client_id", "channel", "purpose", "status",
                                      "completed_at")))
+    old_client = sa.table("client", *(
+        sa.column(name, Client.__table__.c[name].type) for name in
+        ("id", "code", "name", "kind", "status", "assets", "annual_contribution",
+         "trades_12m", "tier_id", "tier_locked", "last_callback_at", "created_at",
+         "updated_at", "version_id")), sa.column("next_callback_due", sa.DateTime()))
     oct_1, nov_20 = datetime(2026, 10, 1, 2, 0), datetime(2026, 11, 20, 2, 0)
     created = datetime(2025, 3, 1, 2, 0)
+    half_year = timedelta(days=182)
     with app.app_context():
         upgrade(revision="0008")
         with db.engine.begin() as conn:
@@ -198,15 +206,15 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
                 "min_annual_contribution": 0, "min_trades_12m": 0, "callback_interval_days": 182,
                 "version_id": 1, "updated_at": created}])
             rows = {  # code: status, last callback stored, due stored, done visits
-                "LATER": ("active", oct_1, oct_1 + timedelta(days=182), [oct_1, nov_20]),
-                "RIGHT": ("active", oct_1, oct_1 + timedelta(days=182), [oct_1]),
+                "LATER": ("active", oct_1, oct_1 + half_year, [oct_1, nov_20]),
+                "RIGHT": ("active", oct_1, oct_1 + half_year, [oct_1]),
                 "NEVER": ("active", None, None, []),
-                "CLOSED": ("closed", oct_1, oct_1 + timedelta(days=182), [oct_1]),
+                "CLOSED": ("closed", oct_1, oct_1 + half_year, [oct_1]),
                 "PROSPECT": ("prospect", None, created, []),
                 "NOVISIT": ("dormant", oct_1, None, []),
             }
             for n, (code, (status, last, due, visits)) in enumerate(rows.items(), 1):
-                conn.execute(sa.insert(Client.__table__).values(
+                conn.execute(sa.insert(old_client).values(
                     id=n, code=code, name=code, kind="individual", status=status, assets=0,
                     annual_contribution=0, trades_12m=0, tier_id=1, tier_locked=False,
                     last_callback_at=last, next_callback_due=due, created_at=created,
@@ -215,8 +223,19 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
                     conn.execute(sa.insert(old_visit).values(
                         client_id=n, channel="phone", purpose="scheduled_callback",
                         status="done", completed_at=moment))
+        upgrade(revision="0009")
+        with db.engine.connect() as conn:
+            stored = {code: (last, due) for code, last, due in conn.execute(
+                sa.select(old_client.c.code, old_client.c.last_callback_at,
+                          old_client.c.next_callback_due))}
+        with db.engine.begin() as conn:  # made active again in the meantime: due at once
+            conn.execute(sa.insert(old_client).values(
+                id=7, code="FORWARD", name="F", kind="individual", status="active", assets=0,
+                annual_contribution=0, trades_12m=0, tier_id=1, tier_locked=False,
+                last_callback_at=oct_1, next_callback_due=nov_20, created_at=created,
+                updated_at=created, version_id=1))
         upgrade()
-        got = {c.code: (c.last_callback_at, c.next_callback_due)
+        got = {c.code: (c.last_callback_at, c.next_callback_due, c.cadence_anchor, c.due_fixed)
                for c in db.session.scalars(sa.select(Client))}
         db.session.remove()
         db.engine.dispose()
@@ -224,20 +243,35 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
     def utc(moment):
         return moment.replace(tzinfo=UTC) if moment else None
 
-    half_year = timedelta(days=182)
-    assert got == {
-        "LATER": (utc(nov_20), utc(nov_20 + half_year)),
-        "RIGHT": (utc(oct_1), utc(oct_1 + half_year)),
-        "NEVER": (None, utc(created + timedelta(days=7))),
-        "CLOSED": (utc(oct_1), None),
+    def moment(value):  # SQLite's dates computed in SQL come back as text
+        if value is None:
+            return None
+        return datetime.fromisoformat(str(value)).replace(tzinfo=None)
+
+    assert {code: (moment(last), moment(due)) for code, (last, due) in stored.items()} == {
+        "LATER": (nov_20, nov_20 + half_year),
+        "RIGHT": (oct_1, oct_1 + half_year),
+        "NEVER": (None, created + timedelta(days=7)),
+        "CLOSED": (oct_1, None),
         "PROSPECT": (None, None),
-        "NOVISIT": (utc(oct_1), utc(oct_1 + half_year)),
+        "NOVISIT": (oct_1, oct_1 + half_year),
+    }
+    assert got == {  # last callback, due date, anchor, set date
+        "LATER": (utc(nov_20), utc(nov_20 + half_year), utc(nov_20), None),
+        "RIGHT": (utc(oct_1), utc(oct_1 + half_year), utc(oct_1), None),
+        "NEVER": (None, utc(created + timedelta(days=7)), None,
+                  utc(created + timedelta(days=7))),
+        "CLOSED": (utc(oct_1), None, None, None),
+        "PROSPECT": (None, None, None, None),
+        "NOVISIT": (utc(oct_1), utc(oct_1 + half_year), utc(oct_1), None),
+        "FORWARD": (utc(oct_1), utc(nov_20), None, utc(nov_20)),
     }
 
 
 def test_a_database_with_data_upgrades_to_the_head(empty_database_url):
     """A database in use (the demo's records, which refer to one another) takes every
-    migration since 0012: on SQLite, those that copy a table other rows refer to (adding a
+    migration after 0012 (taken down to it and up again, its due dates unchanged): on
+    SQLite, those that copy a table other rows refer to (adding a
     CHECK to users and clients) run with foreign keys off, checked before the commit."""
     from admin_app.models import Client, User
 
@@ -245,12 +279,14 @@ def test_a_database_with_data_upgrades_to_the_head(empty_database_url):
                       "SQLALCHEMY_DATABASE_URI": empty_database_url, "CREATE_DATABASE": True,
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
     with app.app_context():
-        upgrade(revision="0012")
+        upgrade()  # the demo writes today's schema; the data is taken back to 0012 and up
         result = app.test_cli_runner().invoke(args=["demo", "--clients", "30"])
         assert result.exit_code == 0, result.output
         before = {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
                   for m in (User, Client, Visit)}
+        dues = {c.id: c.next_callback_due for c in db.session.scalars(sa.select(Client))}
         db.session.remove()
+        downgrade(revision="0012")
         upgrade()
         with db.engine.connect() as conn:
             head = conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
@@ -264,6 +300,9 @@ def test_a_database_with_data_upgrades_to_the_head(empty_database_url):
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
         after = {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m))
                  for m in (User, Client, Visit)}
+        assert {c.id: c.next_callback_due.replace(microsecond=0) if c.next_callback_due
+                else None for c in db.session.scalars(sa.select(Client))} == {
+            i: due.replace(microsecond=0) if due else None for i, due in dues.items()}
         db.session.remove()
         db.engine.dispose()
-    assert head == "0013" and after == before and before["visit"] > 0
+    assert head == "0014" and after == before and before["visit"] > 0

@@ -40,15 +40,24 @@ def client(session, code: str, **values) -> Client:
 
 def test_overdue_and_due_soon_meet_at_now_and_the_window_ends_at_local_midnight(session):
     end_local = datetime(2026, 11, 27, 0, 0, tzinfo=SHANGHAI)  # today + 7, 00:00
-    client(session, "LATE", next_callback_due=NOW - timedelta(seconds=1))
-    client(session, "NOW", next_callback_due=NOW)
-    client(session, "LAST", next_callback_due=end_local - timedelta(seconds=1))
-    client(session, "AFTER", next_callback_due=end_local)
+    gold = factories.tier(session, "gold")
+    half_year = timedelta(days=gold.callback_interval_days)
+    moments = {"LATE": NOW - timedelta(seconds=1), "NOW": NOW,
+               "LAST": end_local - timedelta(seconds=1), "AFTER": end_local}
+    for code, due in moments.items():  # a date of its own, and the same by gold's cadence
+        client(session, code, next_callback_due=due)
+        client(session, f"{code}-GOLD", tier=gold, last_callback_at=due - half_year,
+               next_callback_due=due)
     client(session, "NONE", next_callback_due=None)
-    assert codes(session, queues.overdue(NOW)) == {"LATE"}
-    assert codes(session, queues.due_soon(NOW, SHANGHAI)) == {"NOW", "LAST"}
+    client(session, "NO-TIER", last_callback_at=NOW - half_year, cadence_anchor=NOW - half_year)
+    both = {"LATE", "NOW", "LAST", "AFTER"}
+    both |= {f"{code}-GOLD" for code in both}
+    assert codes(session, queues.overdue(session, NOW)) == {"LATE", "LATE-GOLD"}
+    assert codes(session, queues.due_soon(session, NOW, SHANGHAI)) == \
+        {"NOW", "LAST", "NOW-GOLD", "LAST-GOLD"}
     # In UTC the seventh day ends eight hours later: AFTER is still in it.
-    assert codes(session, queues.due_soon(NOW, UTC)) == {"NOW", "LAST", "AFTER"}
+    assert codes(session, queues.due_soon(session, NOW, UTC)) == both - {"LATE", "LATE-GOLD"}
+    assert session.scalar(sa.select(Client.cadence_anchor).where(Client.code == "NOW-GOLD"))
 
 
 def test_my_clients_are_those_i_advise(session, users):

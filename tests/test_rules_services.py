@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from admin_app.models import Client, Complaint, LoginLock, User
+from admin_app.models import Client, Complaint, LoginLock, Tier, User
 from admin_app.services import accounts, callbacks, complaints, dashboard, messages
 from admin_app.services.tiers import RecalcResult
 
@@ -105,17 +105,25 @@ def test_a_reset_password_must_meet_the_policy(session, users):
 
 
 def test_callback_overdue_rule_agrees_in_sql_and_on_a_record(session):
-    rows = [Client(code=f"K{i}", name=f"K{i}", kind="individual", status="active",
-                   next_callback_due=due)
-            for i, due in enumerate([NOW - timedelta(hours=1), NOW + timedelta(hours=1), None])]
+    gold = session.scalar(sa.select(Tier).where(Tier.code == "gold"))
+    schedules = [  # (anchor, set date): by a set date, by the cadence, or not due
+        (None, NOW - timedelta(hours=1)), (None, NOW + timedelta(hours=1)),
+        (NOW - timedelta(days=gold.callback_interval_days, hours=1), None),
+        (NOW - timedelta(days=gold.callback_interval_days) + timedelta(hours=1), None),
+        (None, None)]
+    rows = [Client(code=f"K{i}", name=f"K{i}", kind="individual", status="active", tier=gold,
+                   cadence_anchor=anchor, due_fixed=fixed)
+            for i, (anchor, fixed) in enumerate(schedules)]
     session.add_all(rows)
     session.flush()
-    in_sql = set(session.scalars(sa.select(Client.id).where(callbacks.overdue_criterion(NOW))))
-    assert in_sql == {c.id for c in rows if callbacks.is_overdue(c, NOW)} == {rows[0].id}
+    in_sql = set(session.scalars(sa.select(Client.id).where(
+        callbacks.overdue_criterion(session, NOW))))
+    assert in_sql == {c.id for c in rows if callbacks.is_overdue(c, NOW)} == \
+        {rows[0].id, rows[2].id}
 
 
 def test_the_dashboard_counts_by_the_same_rules(session, client):
-    client.next_callback_due = NOW - timedelta(days=1)
+    client.due_fixed = NOW - timedelta(days=1)
     complaint(session, client, 1, status="investigating", due_at=NOW - timedelta(hours=1))
     complaint(session, client, 2, status="investigating", due_at=NOW + timedelta(hours=1))
     complaint(session, client, 3, status="closed", due_at=NOW - timedelta(days=1),

@@ -50,7 +50,8 @@ def add_client(session, code, assets, contribution, trades, tier_code=None, lock
         session, code=code, name=code, assets=D(assets), annual_contribution=D(contribution),
         trades_12m=trades, tier=factories.tier(session, tier_code) if tier_code else None,
         tier_locked=locked, tier_lock_reason="special client" if locked else None,
-        last_callback_at=last_callback, created_at=NOW - timedelta(days=400))
+        last_callback_at=last_callback, cadence_anchor=last_callback,
+        created_at=NOW - timedelta(days=400))
 
 
 def test_recalculate_moves_only_changed_unlocked_clients(session):
@@ -76,7 +77,7 @@ def test_recalculate_moves_only_changed_unlocked_clients(session):
     assert {h.reason for h in history} == {"recalculation"}
     up = session.get(Client, up.id)
     assert up.tier_changed_at == NOW
-    assert up.next_callback_due == NOW - timedelta(days=10) + timedelta(days=30)
+    assert up.next_callback_due == NOW - timedelta(days=10) + timedelta(days=30)  # diamond's
     assert session.get(Client, same.id).version_id == before_version
     assert session.get(Client, up.id).version_id == 2
     assert session.get(Client, locked.id).tier_changed_at is None

@@ -169,6 +169,10 @@ CONSTRAINTS: dict[str, Rule] = {
     "ck_client_code_not_blank": Rule("client", "code", REQUIRED, _not_blank("code")),
     "ck_client_name_not_blank": Rule("client", "name", REQUIRED, _not_blank("name")),
     "uq_client_code": Rule("client", "code", _l("Another client already has this code.")),
+    # kept by services.callbacks, never typed: shown beside the status, which moves it
+    "ck_client_one_callback_schedule": Rule(
+        "client", "status", _l("The client's callback schedule could not be kept. "
+                               "Save again.")),
     # users, service levels, counters
     "ck_login_lock_failures_non_negative": Rule("login_lock", "failures", COUNT,
                                                 _at_least("failures", 0)),

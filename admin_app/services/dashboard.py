@@ -23,10 +23,7 @@ class Summary:
 def summary(session: Session, *, now: datetime | None = None) -> Summary:
     now = now or utcnow()
     clients = session.scalar(sa.select(sa.func.count()).select_from(Client)) or 0
-    overdue_callbacks = session.scalar(
-        sa.select(sa.func.count()).select_from(Client)
-        .where(callbacks.overdue_criterion(now))
-    ) or 0
+    overdue_callbacks = callbacks.count_due_between(session, None, now)
     open_complaints = session.scalar(
         sa.select(sa.func.count()).select_from(Complaint).where(complaints.open_criterion())
     ) or 0

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import sql
 from ..enums import AuditAction, VisitChannel, VisitPurpose, VisitStatus
 from ..models import Client, User, UTCDateTime, Visit, utcnow
-from . import audit
+from . import audit, callbacks
 
 CHANNEL = VisitChannel.phone
 PURPOSE = VisitPurpose.scheduled_callback
@@ -63,7 +63,7 @@ def plan_callbacks(session: Session, *, scope: sa.Select[Any] | None = None,
     session.flush()
     sql.hold_named_lock(session, LOCK_KEY)
     advisor = aliased(User)
-    due = Client.next_callback_due.is_not(None)
+    due = callbacks.is_due()
     advised = advisor.is_active.is_(True)  # false where there is no advisor to join
     planned = already_planned()
     in_scope: Any = sa.true() if scope is None else Client.id.in_(scope)

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from ..enums import ClientStatus, VisitPurpose, VisitStatus
 from ..models import Client, Visit
@@ -50,14 +51,18 @@ def in_care() -> sa.ColumnElement[bool]:
 # --- callbacks --------------------------------------------------------------------------
 
 
-def overdue(now: datetime) -> sa.ColumnElement[bool]:
-    return callbacks.overdue_criterion(now)
+def overdue(session: Session, now: datetime) -> sa.ColumnElement[bool]:
+    return callbacks.overdue_criterion(session, now)
 
 
-def due_soon(now: datetime, zone: tzinfo) -> sa.ColumnElement[bool]:
+def due_soon_window(now: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """From ``now`` to the end of the window's last day in ``zone``."""
+    return now, day_start(now.astimezone(zone).date() + timedelta(days=NEXT_DAYS), zone)
+
+
+def due_soon(session: Session, now: datetime, zone: tzinfo) -> sa.ColumnElement[bool]:
     """Due from ``now`` to the end of the window (not yet overdue)."""
-    end = day_start(now.astimezone(zone).date() + timedelta(days=NEXT_DAYS), zone)
-    return sa.and_(Client.next_callback_due >= now, Client.next_callback_due < end)
+    return callbacks.due_between(session, *due_soon_window(now, zone))
 
 
 def advised_by(user_id: int) -> sa.ColumnElement[bool]:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .. import sql
 from ..enums import TierChangeReason
 from ..models import Client, Tier, TierChange, User, UTCDateTime, utcnow
-from . import audit, callbacks
+from . import audit
 
 
 class TierError(ValueError):
@@ -121,11 +121,6 @@ def _rank_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElem
     return sa.case({t.id: t.rank for t in tiers}, value=tier_id, else_=len(tiers) + 1)
 
 
-def _interval_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElement[Any]:
-    """The callback interval of the tier ``tier_id`` (an expression; NULL for no tier)."""
-    return sa.case({t.id: t.callback_interval_days for t in tiers}, value=tier_id)
-
-
 def _in_scope(statement: Any, scope: sa.Select[Any] | None) -> Any:
     return statement if scope is None else statement.where(Client.id.in_(scope))
 
@@ -206,9 +201,6 @@ def recalculate(
             session.execute(
                 sa.update(Client).where(Client.id == moves.c.client_id)
                 .values(tier_id=moves.c.new_tier, tier_changed_at=now,
-                        next_callback_due=callbacks.rescheduled_expression(
-                            _interval_expression(tiers, moves.c.old_tier),
-                            _interval_expression(tiers, moves.c.new_tier)),
                         updated_at=now, version_id=Client.version_id + 1)
                 .execution_options(synchronize_session=False))
         session.execute(sa.text("DROP TABLE tier_moves"))
@@ -288,17 +280,16 @@ def _settle_tier(session: Session, client: Client, *, actor: User | None,
 
 
 def apply_interval_change(session: Session, tier: Tier) -> int:
-    """Before a screen saves ``tier``: when its callback interval changes, the due dates of
-    its clients follow (``callbacks.reschedule_tier``, one UPDATE), under the lock that
-    makes tier changes one at a time. Returns how many clients were rescheduled. The tier
-    itself is not flushed meanwhile: its save (and the audit of it) comes after."""
+    """Before a screen saves ``tier``: when its callback interval changes, how many of its
+    clients' due dates move with it (those that follow the cadence). Nothing is written
+    to them: their dates are computed from the interval (``services.callbacks``), so the
+    tier's own save moves them all at once."""
     changed = sa.inspect(tier).attrs.callback_interval_days.history.deleted
     if tier.id is None or not changed or changed[0] is None:
         return 0
-    before, after = int(changed[0]), int(tier.callback_interval_days)
-    if before == after:
+    if int(changed[0]) == int(tier.callback_interval_days):
         return 0
     with session.no_autoflush:
-        hold_tiers(session)
-        return callbacks.reschedule_tier(session, tier.id, before_days=before,
-                                         after_days=after)
+        return int(session.scalar(
+            sa.select(sa.func.count()).select_from(Client)
+            .where(Client.tier_id == tier.id, Client.cadence_anchor.is_not(None))) or 0)

@@ -36,7 +36,7 @@ from . import adapter, client_page
 from .access import role_of_current_user
 from .actions import action, requires
 from .base import SecureModelView
-from .filters import OverdueFilter
+from .filters import OverdueFilter, due_bounds, due_filters
 from .formatting import overdue_formatter, phone_formatter
 from .lookups import user_lookup
 from .queues import birthdays_filter, due_soon_filter, holiday_filter, my_clients_filter
@@ -80,9 +80,9 @@ class ClientView(SecureModelView):
     column_filters = (
         FilterEqual(Tier.code, _l("Tier"), options=tier_options()),
         "kind", "status", "risk_profile", "assets", "annual_contribution", "trades_12m",
-        "tier_locked", "next_callback_due", "created_at",
+        "tier_locked", *due_filters(COLUMN_LABELS["next_callback_due"]), "created_at",
         OverdueFilter(Client.next_callback_due, _l("Callback overdue"),
-                      callbacks.overdue_criterion),
+                      lambda now: callbacks.overdue_criterion(db.session, now)),
         # work queues (views/queues.py)
         due_soon_filter(), my_clients_filter(), birthdays_filter(), holiday_filter(),
     )
@@ -123,6 +123,21 @@ class ClientView(SecureModelView):
         filters = adapter.filters(self)
         return any(not getattr(filters[index], "counted", True)
                    for index, *_rest in adapter.list_args(self).filters or ())
+
+    def get_list(self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
+                 execute: bool = True, page_size: Any = None) -> Any:
+        """Sorted by the next callback's due date, a page is read per tier
+        (``callbacks.due_page``): the date is computed, so no index holds it in order."""
+        if sort_column != "next_callback_due" or not execute:
+            return super().get_list(page, sort_column, sort_desc, search, filters,
+                                    execute=execute, page_size=page_size)
+        count, query = super().get_list(None, None, False, search, filters, execute=False,
+                                        page_size=False)
+        size = self.page_size if page_size is None else page_size
+        offset = (page or 0) * size if size else 0
+        start, end = due_bounds(self, filters)
+        return count, callbacks.due_page(db.session, query, offset=offset, limit=size or None,
+                                         descending=bool(sort_desc), start=start, end=end)
 
     def on_model_change(self, form, model, is_created):
         tiers.apply_manual_change(db.session, model, actor=current_user._get_current_object())

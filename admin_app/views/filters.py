@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_admin.contrib.sqla import tools
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterConverter, IntEqualFilter
+from flask_admin.contrib.sqla.filters import (
+    BaseSQLAFilter,
+    DateTimeBetweenFilter,
+    DateTimeGreaterFilter,
+    DateTimeNotBetweenFilter,
+    DateTimeSmallerFilter,
+    FilterConverter,
+    FilterEmpty,
+    IntEqualFilter,
+)
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..forms.fields import user_zone
 from ..models import Client, User, utcnow
+from ..services import callbacks
 
 
 class LocalTimeFilter:
@@ -55,6 +65,85 @@ class AppFilterConverter(FilterConverter):
         return super().convert(type_name, column, name, **kwargs)
 
 
+# --- the next callback's due date ---------------------------------------------------------
+
+MOMENT = timedelta(microseconds=1)  # "after X" is "from just after X"
+Bounds = tuple[datetime | None, datetime | None]
+
+
+def due_bounds(view: Any, filters: Any) -> Bounds:
+    """The range of due dates the list's filters keep (None: open on that side), from
+    the filters that say (``due_bounds``): a page sorted by due date reads only that range
+    of each tier (``callbacks.due_page``)."""
+    start: datetime | None = None
+    end: datetime | None = None
+    for index, _name, value in filters or ():
+        flt = view._filters[index]
+        bounds = flt.due_bounds(flt.clean(value)) if hasattr(flt, "due_bounds") else None
+        if bounds is None:
+            continue
+        low, high = bounds
+        start = low if start is None or (low is not None and low > start) else start
+        end = high if end is None or (high is not None and high < end) else end
+    return start, end
+
+
+class DueFilter:
+    """A filter of clients by the due date of their next callback, asked per tier as
+    ranges of indexes (``services.callbacks``), not as a comparison of the computed date,
+    which would read every client. Named ``next_callback_due`` for ``links.list_url``."""
+
+    key = "next_callback_due"
+
+    def due_bounds(self, value: Any) -> Bounds | None:
+        """The due dates (from, before) the filter keeps, when they are one range."""
+        return None
+
+    def criterion(self, value: Any) -> sa.ColumnElement[bool]:
+        bounds = self.due_bounds(value)
+        assert bounds is not None
+        return callbacks.due_between(db.session, *bounds)
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(self.criterion(value))
+
+
+class DueAfterFilter(DueFilter, LocalTimeFilter, DateTimeGreaterFilter):
+    def due_bounds(self, value: Any) -> Bounds | None:
+        return value + MOMENT, None
+
+
+class DueBeforeFilter(DueFilter, LocalTimeFilter, DateTimeSmallerFilter):
+    def due_bounds(self, value: Any) -> Bounds | None:
+        return None, value
+
+
+class DueBetweenFilter(DueFilter, LocalTimeFilter, DateTimeBetweenFilter):
+    def due_bounds(self, value: Any) -> Bounds | None:
+        start, end = value
+        return start, end + MOMENT
+
+
+class DueNotBetweenFilter(DueFilter, LocalTimeFilter, DateTimeNotBetweenFilter):
+    def criterion(self, value: Any) -> sa.ColumnElement[bool]:
+        start, end = value
+        return sa.or_(callbacks.due_between(db.session, None, start),
+                      callbacks.due_between(db.session, end + MOMENT, None))
+
+
+class NotDueFilter(DueFilter, FilterEmpty):
+    def criterion(self, value: Any) -> sa.ColumnElement[bool]:
+        return sa.not_(callbacks.is_due()) if value == "1" else callbacks.is_due()
+
+
+def due_filters(name: Any) -> list[BaseSQLAFilter]:
+    """The filters of the due date, as a date column's: after, before, between, not
+    between, empty (not due)."""
+    column = Client.next_callback_due
+    return [cls(column, name) for cls in (DueAfterFilter, DueBeforeFilter, DueBetweenFilter,
+                                          DueNotBetweenFilter, NotDueFilter)]
+
+
 class OverdueFilter(BaseSQLAFilter):
     """Rows past their due time by a service's overdue criterion (or, with "no", the
     others). ``key`` names it for ``links.list_url``."""
@@ -69,6 +158,10 @@ class OverdueFilter(BaseSQLAFilter):
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         overdue = self.criterion(utcnow())
         return query.filter(overdue if value == "1" else sa.not_(overdue))
+
+    def due_bounds(self, value: Any) -> Bounds | None:
+        """Overdue: due before now (for the due dates of clients)."""
+        return (None, utcnow()) if value == "1" else None
 
     def operation(self) -> Any:
         return _l("is")
@@ -141,11 +234,16 @@ class QueueFilter(BaseSQLAFilter):
 
     def __init__(self, key: str, column: Any, name: Any,
                  criterion: Callable[[str], sa.ColumnElement[bool] | None],
-                 options: Any = YES_ONLY, counted: bool = True) -> None:
+                 options: Any = YES_ONLY, counted: bool = True,
+                 bounds: Callable[[str], Bounds] | None = None) -> None:
         super().__init__(column, name, options=options)
         self.key = key
         self.criterion = criterion
         self.counted = counted  # False: a list so filtered pages without a count
+        self.bounds = bounds  # the due dates it keeps, for a queue of due dates
+
+    def due_bounds(self, value: Any) -> Bounds | None:
+        return self.bounds(value) if self.bounds is not None else None
 
     def validate(self, value: Any) -> bool:
         return value in {option for option, _label in self.get_options(None) or ()}

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..enums import Capability, Resource
+from ..extensions import db
 from ..forms.fields import user_zone
 from ..models import Client, Visit, utcnow
 from ..permissions import can
@@ -41,7 +42,8 @@ def _user_id() -> int:
 def due_soon_filter() -> QueueFilter:
     return QueueFilter("due_soon", Client.next_callback_due,
                        _l("Callback due in the next 7 days"),
-                       lambda value: queues.due_soon(utcnow(), user_zone()))
+                       lambda value: queues.due_soon(db.session, utcnow(), user_zone()),
+                       bounds=lambda value: queues.due_soon_window(utcnow(), user_zone()))
 
 
 def my_clients_filter() -> QueueFilter:
