@@ -114,6 +114,17 @@ def tiers_recalc(dry_run: bool) -> None:
     click.echo(messages.recalculation_summary(result))
 
 
+@click.command("refresh-callback-dates")
+@with_appcontext
+def refresh_callback_dates_command() -> None:
+    """Write again the column client.next_callback_due, the copy of each client's next
+    callback date kept for reports (the screens compute the date themselves)."""
+    from .services import callbacks
+
+    changed = callbacks.refresh_due_copies(db.session)
+    click.echo(f"Next callback dates refreshed: {changed} changed.")
+
+
 @click.command("export")
 @click.argument("entity", type=click.Choice(["clients", "visits", "events", "complaints"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
@@ -188,4 +199,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(refresh_callback_dates_command)
     app.cli.add_command(grant_app_role_command)

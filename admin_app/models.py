@@ -266,10 +266,17 @@ class Client(Model):
     last_callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the next callback falls due (services/callbacks.py): on ``due_fixed`` when set
     # (a new client's first callback, a date brought forward), else the tier's interval
-    # after ``cadence_anchor`` (the last callback); neither: not due. The date itself is
-    # not stored, so that a change of a tier's interval writes the tier alone.
+    # after ``cadence_anchor`` (the last callback); neither: not due. The application
+    # computes the date (``next_callback_due`` below), so that a change of a tier's
+    # interval moves its clients' dates with one row.
     cadence_anchor: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_fixed: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The date as a column ``next_callback_due`` for reports and operators who query the
+    # table: written with every change of a client's schedule, and after a change of a
+    # tier's interval refreshed in batches once the change is saved. Not indexed, not read
+    # by the application, left out of the audit (derived).
+    due_copy: Mapped[datetime | None] = mapped_column("next_callback_due", UTCDateTime,
+                                                      info={"derived": True})
     notes: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

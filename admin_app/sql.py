@@ -118,6 +118,29 @@ def _add_minutes_postgresql(element: add_minutes, compiler: SQLCompiler, **kw: A
         0, 0, 0, 0, 0, sa.cast(minutes, sa.Integer)), **kw)
 
 
+class moments_differ(_Construct):  # noqa: N801
+    """True unless the two UTC time stamps are the same moment (or both NULL). SQLite
+    keeps times as text, in which one moment can be written with or without its fraction
+    of a second: compared as Julian days there."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    name = "cc_moments_differ"
+
+
+@compiles(moments_differ, SQLITE)
+def _differ_sqlite(element: moments_differ, compiler: SQLCompiler, **kw: Any) -> str:
+    first, second = _args(element)
+    return _compile(compiler, sa.func.julianday(first).is_distinct_from(
+        sa.func.julianday(second)), **kw)
+
+
+@compiles(moments_differ, POSTGRESQL)
+def _differ_postgresql(element: moments_differ, compiler: SQLCompiler, **kw: Any) -> str:
+    first, second = _args(element)
+    return _compile(compiler, first.is_distinct_from(second), **kw)
+
+
 class hours_between(_Construct):  # noqa: N801
     """Hours from ``start`` to ``end``, with fractions."""
 

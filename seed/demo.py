@@ -395,6 +395,7 @@ class _Demo:
                                          min(now, created_at + WEEK))
         next_due = last_callback + interval
         anchor, fixed = callbacks.schedule(status, last_callback, created_at)
+        due = callbacks.due_date(anchor, fixed, rule.callback_interval_days if rule else None)
 
         history, tier_changed_at = self.history_rows(client_id, tier, created_at)
         locked = rng.random() < LOCKED_SHARE
@@ -424,6 +425,7 @@ class _Demo:
             "last_callback_at": last_callback,
             "cadence_anchor": anchor,
             "due_fixed": fixed,
+            "next_callback_due": due,  # the copy for reports (services.callbacks)
             "notes": notes,
             "created_at": created_at,
             "updated_at": max(last_callback, tier_changed_at or created_at, risk_at or created_at),

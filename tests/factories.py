@@ -69,11 +69,11 @@ def _schedule(session: Session, due: Any, overrides: dict[str, Any]) -> dict[str
     if tier is None and overrides.get("tier_id") is not None:
         tier = session.get(Tier, overrides["tier_id"])
     if due is None:
-        return {"cadence_anchor": None, "due_fixed": None}
+        return {"cadence_anchor": None, "due_fixed": None, "due_copy": None}
     if last is not None and tier is not None and \
             due == last + timedelta(days=tier.callback_interval_days):
-        return {"cadence_anchor": last, "due_fixed": None}
-    return {"cadence_anchor": None, "due_fixed": due}
+        return {"cadence_anchor": last, "due_fixed": None, "due_copy": due}
+    return {"cadence_anchor": None, "due_fixed": due, "due_copy": due}
 
 
 def _with_client(session: Session, overrides: dict[str, Any]) -> dict[str, Any]:

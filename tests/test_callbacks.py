@@ -72,8 +72,12 @@ def done_visit(session, client: Client, completed: datetime, **overrides) -> Vis
 
 
 def schedule(app, client_id: int) -> tuple[datetime | None, datetime | None]:
+    """The client's last callback and next due date; the copy of the date kept for
+    reports (``client.next_callback_due``) says the same."""
     with app.app_context():
         client = db.session.get(Client, client_id)
+        assert same_moment(client.due_copy, client.next_callback_due), \
+            (client.due_copy, client.next_callback_due)
         return client.last_callback_at, client.next_callback_due
 
 
@@ -126,9 +130,10 @@ def test_the_rule_agrees_in_sql_and_for_one_client(session, status, last, fixed,
                         due_fixed=fixed)
     session.flush()
     expressions = callbacks.schedule_expressions(Client.last_callback_at)
-    anchor, set_date, due = session.execute(
+    anchor, set_date, copy, due = session.execute(
         sa.select(expressions["cadence_anchor"], expressions["due_fixed"],
-                  Client.next_callback_due).where(Client.id == client.id)).one()
+                  expressions["due_copy"], Client.next_callback_due)
+        .where(Client.id == client.id)).one()
     expected = callbacks.schedule(status, last, CREATED)
 
     def moment(value):  # SQLite gives dates computed in SQL as text
@@ -139,6 +144,7 @@ def test_the_rule_agrees_in_sql_and_for_one_client(session, status, last, fixed,
                                                                   expected[1])) == (True, True)
     interval = INTERVAL[tier] if tier else None
     assert same_moment(due, callbacks.due_date(None, fixed, interval))
+    assert same_moment(moment(copy), callbacks.cadence_due(status, last, CREATED, interval))
     assert same_moment(client.next_callback_due, due)
     session.rollback()
 
@@ -172,6 +178,7 @@ def gold_client(app, users) -> int:
         first = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
         done_visit(db.session, client, first)
         client.last_callback_at = client.cadence_anchor = first
+        client.due_copy = first + 182 * DAY
         db.session.commit()
         return client.id
 
@@ -271,6 +278,7 @@ def test_an_older_callback_recorded_late_changes_nothing(app, as_role, users, go
     with app.app_context():  # made active again: due at once
         client = db.session.get(Client, gold_client)
         client.cadence_anchor, client.due_fixed = None, NOW
+        client.due_copy = NOW
         db.session.commit()
     record_callback(as_role("staff"), gold_client, users, completed_at="2026-09-01 10:00:00",
                     scheduled_for="")
@@ -380,6 +388,7 @@ def test_a_tier_chosen_by_hand_keeps_a_date_brought_forward(app, as_role, gold_c
     with app.app_context():  # made active again
         client = db.session.get(Client, gold_client)
         client.cadence_anchor, client.due_fixed = None, NOW
+        client.due_copy = NOW
         db.session.commit()
         standard = tier_id(db.session, "standard")
     supervisor = as_role("supervisor")
@@ -439,6 +448,7 @@ def test_changing_a_tiers_interval_moves_its_clients_without_writing_them(app, a
         response = admin.client.post(url, data=data)
     assert_redirect(response, to="/admin/tier/")
     assert client_updates(seen) == []  # the dates follow the tier's row: no client written
+    response.close()  # as a server does once it is sent: then the copies for reports follow
     got = dues(app, ladder)
     assert all(same_moment(got[k], v) for k, v in expected_after_gold_becomes(days).items()), got
     page = admin.get("/admin/tier/")  # called, locked and dormant follow gold's cadence
@@ -496,6 +506,8 @@ def test_recalculation_moves_the_due_dates_of_the_clients_it_moves(session):
     assert got == {"called": OCT_1 + 30 * DAY,  # diamond's cadence
                    "later": NOW, "forward": OCT_1 + 5 * DAY,  # set dates stay
                    "never": CREATED + 7 * DAY, "prospect": None, "stays": OCT_1 + 365 * DAY}
+    for client in session.scalars(sa.select(Client)):  # the copies for reports moved too
+        assert same_moment(client.due_copy, client.next_callback_due), client.code
 
 
 def test_a_downgrade_keeps_a_date_brought_forward_and_moves_the_rest(session):
@@ -618,3 +630,43 @@ def test_the_client_list_sorted_by_due_date_reads_it_per_tier(app, as_role, cloc
 def list_url_in(app, endpoint: str, **kwargs) -> str:
     with app.test_request_context():
         return list_url(endpoint, **kwargs)
+
+
+# --- the copy of the date kept for reports --------------------------------------------------
+
+
+def copies(session) -> dict[str, tuple[datetime | None, datetime | None]]:
+    session.expire_all()
+    return {c.code: (c.due_copy, c.next_callback_due) for c in session.scalars(sa.select(Client))}
+
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_the_report_copies_of_a_tier_are_refreshed_in_batches(session, batch):
+    for n in range(5):  # gold on its cadence, one on a date of its own, one in diamond
+        add_client(session, "gold", code=f"G{n}", last_callback_at=OCT_1 + n * DAY,
+                   next_callback_due=OCT_1 + n * DAY + 182 * DAY)
+    add_client(session, "gold", code="FIXED", next_callback_due=NOW)
+    add_client(session, "diamond", code="D", last_callback_at=OCT_1,
+               next_callback_due=OCT_1 + 30 * DAY)
+    gold = session.get(Tier, tier_id(session, "gold"))
+    gold.callback_interval_days = 60
+    session.commit()
+    stale = {code for code, (copy, due) in copies(session).items() if not same_moment(copy, due)}
+    assert stale == {f"G{n}" for n in range(5)}
+    assert callbacks.refresh_due_copies(session, tier_id=gold.id, batch=batch) == 5
+    assert all(same_moment(copy, due) for copy, due in copies(session).values())
+    assert callbacks.refresh_due_copies(session, tier_id=gold.id, batch=batch) == 0
+
+
+def test_the_command_refreshes_every_copy(app):
+    with app.app_context():
+        add_client(db.session, "gold", code="G", last_callback_at=OCT_1,
+                   next_callback_due=OCT_1 + 182 * DAY)
+        add_client(db.session, "diamond", code="D", next_callback_due=NOW)
+        db.session.execute(sa.update(Client).values(due_copy=None))  # lost, say
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["refresh-callback-dates"])
+    assert result.exit_code == 0 and "2 changed" in result.output, result.output
+    with app.app_context():
+        assert all(copy is not None and same_moment(copy, due)
+                   for copy, due in copies(db.session).values())

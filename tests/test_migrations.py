@@ -237,6 +237,7 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
         upgrade()
         got = {c.code: (c.last_callback_at, c.next_callback_due, c.cadence_anchor, c.due_fixed)
                for c in db.session.scalars(sa.select(Client))}
+        copies = {c.code: c.due_copy for c in db.session.scalars(sa.select(Client))}
         db.session.remove()
         db.engine.dispose()
 
@@ -266,6 +267,9 @@ def test_existing_callback_dates_are_brought_into_line_with_the_cadence(empty_da
         "NOVISIT": (utc(oct_1), utc(oct_1 + half_year), utc(oct_1), None),
         "FORWARD": (utc(oct_1), utc(nov_20), None, utc(nov_20)),
     }
+    assert {code: copy.replace(microsecond=0) if copy else None  # the copy for reports
+            for code, copy in copies.items()} == {code: due for code, (_l, due, _a, _f)
+                                                  in got.items()}
 
 
 def test_a_database_with_data_upgrades_to_the_head(empty_database_url):

@@ -62,7 +62,8 @@ def object_changes(obj: Any, *, created: bool = False, deleted: bool = False) ->
     changes: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in SECRET_COLUMNS or key == "version_id":
+        if key in SECRET_COLUMNS or key == "version_id" or \
+                attr.columns[0].info.get("derived"):
             continue
         history = state.attrs[key].history
         if deleted:

@@ -33,6 +33,12 @@ Who applies it, each in one statement:
 The rule has two forms that agree: SQL expressions for set-based writes
 (``schedule_expressions``) and a function of one client's values (``schedule``); tests
 hold them to each other.
+
+For reports and operators who query the table, the date is also kept as the column
+``client.next_callback_due`` (``Client.due_copy``), which the application never reads:
+written with every change above, and after a change of a tier's interval refreshed in
+batches once the change is saved (``refresh_due_copies``; ``flask refresh-callback-dates``
+refreshes every client).
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from ..models import Client, Tier, UTCDateTime, Visit, utcnow
 
 NEW_CLIENT_DAYS = 7
 NOT_DUE = (ClientStatus.prospect, ClientStatus.closed)
-SCHEDULE = ("last_callback_at", "cadence_anchor", "due_fixed")
+SCHEDULE = ("last_callback_at", "cadence_anchor", "due_fixed", "due_copy")
 
 
 # --- the rule, for one client -------------------------------------------------------------
@@ -93,16 +99,31 @@ def is_overdue(client: Client, now: datetime) -> bool:
 
 def schedule_expressions(last_callback_at: Any) -> dict[str, sa.ColumnElement[Any]]:
     """``schedule`` over the client table, for a last callback given as an SQL expression:
-    the values of ``cadence_anchor`` and ``due_fixed`` for an UPDATE."""
+    the values of ``cadence_anchor`` and ``due_fixed`` for an UPDATE, and of the report
+    copy of the date they give (``due_copy``)."""
     not_due = Client.status.in_(NOT_DUE)
+    first_call = sql.add_days(Client.created_at, sa.literal(NEW_CLIENT_DAYS))
     return {
         "cadence_anchor": sa.case((not_due, sa.null()), else_=last_callback_at),
-        "due_fixed": sa.case(
-            (not_due, sa.null()),
-            (last_callback_at.is_(None),
-             sql.add_days(Client.created_at, sa.literal(NEW_CLIENT_DAYS))),
-            else_=sa.null()),
+        "due_fixed": sa.case((not_due, sa.null()), (last_callback_at.is_(None), first_call),
+                             else_=sa.null()),
+        "due_copy": sa.case(
+            (not_due, sa.null()), (last_callback_at.is_(None), first_call),
+            else_=sql.add_days(last_callback_at, interval_of_tier(Client.tier_id))),
     }
+
+
+def interval_of_tier(tier_id: Any) -> sa.ScalarSelect[Any]:
+    """The callback interval of the tier ``tier_id`` (an expression) as a subquery."""
+    return (sa.select(Tier.callback_interval_days).where(Tier.id == tier_id)
+            .correlate_except(Tier).scalar_subquery())
+
+
+def due_copy_expression(interval_days: Any) -> sa.ColumnElement[Any]:
+    """The report copy of the due date of each client, under the interval
+    ``interval_days`` (an SQL expression) for the clients on a cadence."""
+    return sa.case((Client.due_fixed.is_not(None), Client.due_fixed),
+                   else_=sql.add_days(Client.cadence_anchor, interval_days))
 
 
 # --- questions about due dates, per tier --------------------------------------------------
@@ -258,6 +279,14 @@ def apply_client_change(session: Session, client: Client, *,
 
 
 def _apply_client_change(client: Client, now: datetime) -> None:
+    _apply_status(client, now)
+    interval = client.tier.callback_interval_days if client.tier is not None else None
+    due = due_date(client.cadence_anchor, client.due_fixed, interval)
+    if due != client.due_copy:
+        client.due_copy = due
+
+
+def _apply_status(client: Client, now: datetime) -> None:
     state: Any = sa.inspect(client)
     if state.transient or state.pending:
         if client.created_at is None:
@@ -275,6 +304,37 @@ def _apply_client_change(client: Client, now: datetime) -> None:
     elif status in NOT_DUE or before in NOT_DUE:
         client.cadence_anchor, client.due_fixed = schedule(
             status, client.last_callback_at, client.created_at)
+
+
+COPY_BATCH = 20_000  # client ids per statement of a refresh of the report copy
+
+
+def refresh_due_copies(session: Session, *, tier_id: int | None = None,
+                       batch: int = COPY_BATCH) -> int:
+    """The report copy of the due date (``due_copy``) of the clients on a cadence of
+    ``tier_id`` (None: of every client) written again, in batches of ids, each its own
+    transaction, so that other writers wait for one batch at most. Only copies that differ
+    are written. Returns how many changed."""
+    scope: list[sa.ColumnElement[bool]] = []
+    if tier_id is not None:
+        scope = [Client.tier_id == tier_id, Client.cadence_anchor.is_not(None)]
+    low, high = session.execute(sa.select(sa.func.min(Client.id), sa.func.max(Client.id))
+                                .where(*scope)).one()
+    session.commit()
+    if low is None:
+        return 0
+    due = sa.type_coerce(due_copy_expression(interval_of_tier(Client.tier_id)), UTCDateTime())
+    changed = 0
+    for start in range(low, high + 1, batch):
+        result = session.execute(
+            sa.update(Client)
+            .where(Client.id >= start, Client.id < start + batch, *scope,
+                   sql.moments_differ(Client.due_copy, due))
+            .values(due_copy=due)
+            .execution_options(synchronize_session=False))
+        session.commit()
+        changed += int(getattr(result, "rowcount", 0) or 0)
+    return changed
 
 
 def _forget_schedules(session: Session) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from .. import sql
 from ..enums import TierChangeReason
 from ..models import Client, Tier, TierChange, User, UTCDateTime, utcnow
-from . import audit
+from . import audit, callbacks
 
 
 class TierError(ValueError):
@@ -121,6 +121,11 @@ def _rank_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElem
     return sa.case({t.id: t.rank for t in tiers}, value=tier_id, else_=len(tiers) + 1)
 
 
+def _interval_expression(tiers: Sequence[Thresholds], tier_id: Any) -> sa.ColumnElement[Any]:
+    """The callback interval of the tier ``tier_id`` (an expression; NULL for no tier)."""
+    return sa.case({t.id: t.callback_interval_days for t in tiers}, value=tier_id)
+
+
 def _in_scope(statement: Any, scope: sa.Select[Any] | None) -> Any:
     return statement if scope is None else statement.where(Client.id.in_(scope))
 
@@ -201,6 +206,8 @@ def recalculate(
             session.execute(
                 sa.update(Client).where(Client.id == moves.c.client_id)
                 .values(tier_id=moves.c.new_tier, tier_changed_at=now,
+                        due_copy=callbacks.due_copy_expression(
+                            _interval_expression(tiers, moves.c.new_tier)),
                         updated_at=now, version_id=Client.version_id + 1)
                 .execution_options(synchronize_session=False))
         session.execute(sa.text("DROP TABLE tier_moves"))
@@ -283,7 +290,8 @@ def apply_interval_change(session: Session, tier: Tier) -> int:
     """Before a screen saves ``tier``: when its callback interval changes, how many of its
     clients' due dates move with it (those that follow the cadence). Nothing is written
     to them: their dates are computed from the interval (``services.callbacks``), so the
-    tier's own save moves them all at once."""
+    tier's own save moves them all at once; the report copy of their dates is refreshed
+    after it (``callbacks.refresh_due_copies``)."""
     changed = sa.inspect(tier).attrs.callback_interval_days.history.deleted
     if tier.id is None or not changed or changed[0] is None:
         return 0

@@ -3,12 +3,13 @@ how many clients the new thresholds would move."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, g, request
+from flask import Response, after_this_request, current_app, flash, g, request
 from flask_babel import lazy_gettext as _l
 
 from ..enums import Resource
@@ -16,9 +17,10 @@ from ..extensions import db
 from ..forms.validators import Money, NonNegative
 from ..labels import COLUMN_LABELS
 from ..models import Tier
-from ..services import messages, tiers
+from ..services import callbacks, messages, tiers
 from .base import SecureModelView
 
+log = logging.getLogger(__name__)
 THRESHOLD_FIELDS = ("min_assets", "min_annual_contribution", "min_trades_12m",
                     "callback_interval_days")
 
@@ -103,9 +105,32 @@ class TierView(SecureModelView):
     def after_model_change(self, form: Any, model: Tier, is_created: bool) -> None:
         if g.get("rescheduled"):
             flash(messages.rescheduled_summary(g.rescheduled), "success")
+            refresh_copies_after_response(model.id)
         super().after_model_change(form, model, is_created)
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.edit_template:
             kwargs.setdefault("impact", g.get("tier_impact"))
         return super().render(template, **kwargs)
+
+
+def refresh_copies_after_response(tier_id: int) -> None:
+    """Once the response to this request is sent, the report copy of the due dates of the
+    tier's clients is refreshed (``callbacks.refresh_due_copies``): the user does not wait
+    for it, and the screens, which compute the dates, show them moved already."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def refresh() -> None:
+        with app.app_context():
+            try:
+                changed = callbacks.refresh_due_copies(db.session, tier_id=tier_id)
+                log.info("due-date copies of tier %s refreshed: %s changed", tier_id, changed)
+            except Exception:  # the copy stays behind; `flask refresh-callback-dates` mends it
+                log.exception("due-date copies of tier %s not refreshed", tier_id)
+            finally:
+                db.session.remove()
+
+    @after_this_request
+    def on_close(response: Response) -> Response:
+        response.call_on_close(refresh)
+        return response

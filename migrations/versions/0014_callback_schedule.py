@@ -11,12 +11,13 @@ date follows (admin_app/services/callbacks.py):
 
 at most one of them (a CHECK), and the date is computed. The rows written before are
 converted as they stand: a date earlier than the cadence gives (brought forward) stays as
-a set date, every other date becomes the anchor it was computed from. The index on the
-date gives way to indexes on the anchor per tier (and per advisor and tier) and on the
-set date; the single-column indexes of ``tier_id`` and ``advisor_id``, which lead them,
-go.
+a set date, every other date becomes the anchor it was computed from. The column
+``next_callback_due`` stays, as a copy of the date for reports (the application no longer
+reads it). Its indexes give way to indexes on the anchor per tier (and per advisor and
+tier) and on the set date; the single-column indexes of ``tier_id`` and ``advisor_id``,
+which lead them, go.
 
-SQLite drops a column and adds a CHECK by copying the table (with its other indexes).
+SQLite adds a CHECK by copying the table (with its other indexes).
 
 Revision ID: 0014
 Revises: 0013
@@ -82,7 +83,6 @@ def upgrade():
     for name, _columns in OLD_INDEXES:
         op.drop_index(name, table_name='client')
     with op.batch_alter_table('client', schema=None) as batch_op:
-        batch_op.drop_column('next_callback_due')
         batch_op.create_check_constraint(*CHECK)
     for name, columns in NEW_INDEXES:
         op.create_index(name, 'client', columns, unique=False)
@@ -92,7 +92,6 @@ def downgrade():
     engine = op.get_bind().dialect.name
     for name, _columns in NEW_INDEXES:
         op.drop_index(name, table_name='client')
-    op.add_column('client', sa.Column('next_callback_due', sa.DateTime(), nullable=True))
     due = {
         'postgresql': f"cadence_anchor + make_interval(0, 0, 0, {INTERVAL})",
         'sqlite': f"strftime('%Y-%m-%d %H:%M:%S', cadence_anchor, "
