@@ -9,7 +9,9 @@ sets every client's last callback and due date from them with the service that k
 them (``callbacks.reschedule_from_visits``, one UPDATE). Then it measures:
   - changing a tier's callback interval, as the tier screen does it
     (``tiers.apply_interval_change`` and the commit: its clients' due dates are computed
-    from the interval, so none is written; checked on one of them afterwards), for
+    from the interval, so none is written; checked on one of them afterwards), and then
+    the refresh of the copy of their dates kept for reports, which runs after the
+    response (``callbacks.refresh_due_copies``), for
     the tier with the fewest clients and the one with the most, R times each (default 3),
     each run in a fresh process from the same settled state (vacuumed and checkpointed);
     the interval is put back between runs, unmeasured;
@@ -112,7 +114,7 @@ def change_interval(url: str, code: str) -> dict:
 
     from admin_app.extensions import db
     from admin_app.models import Client, Tier
-    from admin_app.services import tiers
+    from admin_app.services import callbacks, tiers
 
     app = bench_tiers.make_app(url)
     with app.app_context():
@@ -129,10 +131,15 @@ def change_interval(url: str, code: str) -> dict:
             .where(Client.tier_id == tier.id, Client.cadence_anchor.is_not(None))
             .order_by(Client.id.desc()).limit(1)).one()
         assert abs((due - anchor).total_seconds() - after * 86400) < 1, (anchor, due)
+        # after the response: the copy of the dates kept for reports, in batches
+        started = time.perf_counter()
+        copied = callbacks.refresh_due_copies(db.session, tier_id=tier.id)
+        copy_seconds = time.perf_counter() - started
         tier.callback_interval_days = before
         tiers.apply_interval_change(db.session, tier)
         db.session.commit()
-    return {"seconds": elapsed, "moved": moved}
+        callbacks.refresh_due_copies(db.session, tier_id=tier.id)
+    return {"seconds": elapsed, "moved": moved, "copied": copied, "copy_seconds": copy_seconds}
 
 
 def record_callbacks(url: str, saves: int) -> dict:
@@ -250,7 +257,9 @@ def main() -> None:
                     runs.append(in_subprocess("interval", url, "--arg", code))
                 print(f"[{engine}] change the {code} tier's interval ({days} -> {days - 1} "
                       f"days; {clients:,} clients, {runs[0]['moved']:,} rescheduled): "
-                      f"{spread([r['seconds'] for r in runs], 's')}", flush=True)
+                      f"{spread([r['seconds'] for r in runs], 's')}; then, after the "
+                      f"response, {runs[0]['copied']:,} report copies refreshed: "
+                      f"{spread([r['copy_seconds'] for r in runs], 's')}", flush=True)
             bench_tiers.settle(url)
             saves = in_subprocess("visits", url, "--arg", str(args.saves))
             print(f"[{engine}] record a done callback, new visit: "
