@@ -206,6 +206,10 @@ class AuditAction(LabelledEnum):
     view_pii = "view_pii", _l("Viewed personal data")
     refused = "refused", _l("Refused request")
     seed = "seed", _l("Demo data loaded")
+    role_change = "role_change", _l("Role changed")
+    deactivate = "deactivate", _l("Deactivated")
+    reactivate = "reactivate", _l("Reactivated")
+    password_reset = "password_reset", _l("Password reset")
 
 
 class RecordType(LabelledEnum):

@@ -210,6 +210,7 @@ def recorded_codes() -> tuple[set[str], set[str]]:
     for path in (ROOT / "admin_app").rglob("*.py"):
         source = path.read_text()
         actions |= set(re.findall(r'\baction="(\w+)"', source))
+        actions |= set(re.findall(r'\bAuditAction\.(\w+)\.value\b', source))
         for first, second in re.findall(r'_audit\("(\w+)"(?: if \w+ else "(\w+)")?', source):
             actions |= {first, second} - {""}
         entities |= set(re.findall(r'\bentity="(\w+)"', source))

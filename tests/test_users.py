@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from admin_app.extensions import db
-from admin_app.models import LoginLock, User
+from admin_app.models import AuditEntry, LoginLock, User
 
 from . import factories
 from .conftest import assert_redirect, form_values
@@ -28,6 +28,44 @@ def test_admin_changes_role_and_department(app, as_role, users):
     with app.app_context():
         user = db.session.get(User, users["staff"])
         assert (user.role, user.department) == ("supervisor", "Wealth Management")
+
+
+def user_entries(app, user_id: int) -> list[tuple[str, dict]]:
+    with app.app_context():
+        return [(e.action, e.changes) for e in db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.entity == "user",
+                                        AuditEntry.entity_id == str(user_id),
+                                        AuditEntry.action.not_in(["login", "create"]))
+            .order_by(AuditEntry.id))]
+
+
+def test_role_changes_deactivations_and_resets_are_audited_by_name(app, as_role, users):
+    admin = as_role("admin")
+    url = f"/admin/user/edit/?id={users['staff']}"
+    data = {**user_form(admin, users["staff"]), "role": "supervisor",
+            "department": "Wealth Management", "password": "fresh-password-42"}
+    assert_redirect(admin.post_form(url, data), to="/admin/user/")
+    data = user_form(admin, users["staff"])
+    del data["is_active"]
+    assert_redirect(admin.post_form(url, data), to="/admin/user/")
+    data = {**user_form(admin, users["staff"]), "is_active": "y"}
+    assert_redirect(admin.post_form(url, data), to="/admin/user/")
+    assert user_entries(app, users["staff"]) == [
+        ("role_change", {"role": ["staff", "supervisor"]}),
+        ("password_reset", {"password": "changed"}),  # never the hash
+        ("update", {"department": [None, "Wealth Management"]}),
+        ("deactivate", {"is_active": [True, False]}),
+        ("reactivate", {"is_active": [False, True]}),
+    ]
+    page = admin.get(f"/admin/audit/?flt0_{audit_filter(app, 'action')}=role_change").text
+    assert "Role changed" in page
+
+
+def audit_filter(app, name: str) -> int:
+    from admin_app.views.links import filter_index, registered_view
+
+    with app.test_request_context():
+        return filter_index(registered_view("audit"), name)
 
 
 def test_deactivated_user_is_logged_out_and_cannot_log_in(app, as_role, browser, users):

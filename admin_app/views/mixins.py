@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from .. import sql
+from ..enums import AuditAction
 from ..extensions import db
 from ..models import utcnow
 from ..services import audit, constraints, history, locking
@@ -119,7 +120,16 @@ class AuditMixin:
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         changes = audit.object_changes(model, created=is_created)
         db.session.flush()
-        self._audit("create" if is_created else "update", model, changes)
+        if is_created:
+            self._audit("create", model, changes)
+            return
+        for action, part in self.audit_actions(changes):
+            self._audit(action, model, part)
+
+    def audit_actions(self, changes: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """An edit's changes as the audit entries that record them: one "update" here; a
+        view may name some changes as actions of their own (a role change, say)."""
+        return [(AuditAction.update.value, changes)]
 
     def on_model_delete(self, model: Any) -> None:
         self._audit("delete", model, audit.object_changes(model, deleted=True))

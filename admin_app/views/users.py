@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from ..enums import Resource
+from ..enums import AuditAction, Resource
 from ..extensions import db
 from ..forms.auth import password_field
 from ..forms.validators import Email
@@ -66,12 +68,31 @@ class UserView(SecureModelView):
         form_class = super().get_create_form()
         return type(form_class.__name__, (form_class,), {"password": password_field(True)})
 
+    def audit_actions(self, changes: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """Role changes, deactivations and password resets are entries of their own (the
+        audit log filters by them); the rest of the edit is an "update"."""
+        changes = dict(changes)
+        found: list[tuple[str, dict[str, Any]]] = []
+        if "is_active" in changes:
+            _old, active = changes["is_active"]
+            action = AuditAction.reactivate if active else AuditAction.deactivate
+            found.append((action.value, {"is_active": changes.pop("is_active")}))
+        if "role" in changes:
+            found.append((AuditAction.role_change.value, {"role": changes.pop("role")}))
+        if "password" in changes:
+            found.append((AuditAction.password_reset.value,
+                          {"password": changes.pop("password")}))
+        if changes or not found:
+            found.append((AuditAction.update.value, changes))
+        return found
+
     def on_model_change(self, form, model, is_created):
-        try:
-            if not is_created:
-                accounts.check_admin_remains(db.session, model)
-            if form.password.data:
-                accounts.reset_password(db.session, model, form.password.data)
+        try:  # without a flush: the audit below reads the edit's changes from the session
+            with db.session.no_autoflush:
+                if not is_created:
+                    accounts.check_admin_remains(db.session, model)
+                if form.password.data:
+                    accounts.reset_password(db.session, model, form.password.data)
         except accounts.AccountError as exc:
             raise ValidationError(str(exc)) from exc
         super().on_model_change(form, model, is_created)
