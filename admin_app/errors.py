@@ -207,6 +207,26 @@ def busy(error: Exception) -> Any:
     return render_error(503, BUSY_TITLE, locking.BUSY_MESSAGE, reference=True, retry=True)
 
 
+REFUSED_WRITE = _l("Nothing was saved: the data conflicts with another record or breaks "
+                   "a rule of the database.")
+
+
+def refused_write(error: Exception) -> Any:
+    """The database refused a write no screen foresaw (outside the forms, which say it
+    beside the field): rolled back, logged with the request id, and said where the user
+    came from; nothing was saved. A read that fails this way is a fault: the 500 page."""
+    db.session.rollback()
+    if request.method != "POST":
+        raise error
+    log.error("The database refused a write of request %s (%s %s)", request_id(),
+              request.method, request.path, exc_info=error)
+    back = _same_site_referrer()
+    if back:
+        flash(str(REFUSED_WRITE), "error")
+        return redirect(back)
+    return render_error(409, PAGES[400][0], REFUSED_WRITE, reference=True)
+
+
 def database_error(error: Exception) -> Any:
     """A lock timeout is ``busy``; an unreachable database is 503; anything else a 500."""
     if locking.is_lock_timeout(error):
@@ -225,4 +245,5 @@ def init_app(app: flask.Flask) -> None:
     app.register_error_handler(locking.Busy, busy)
     app.register_error_handler(sa.exc.OperationalError, database_error)
     app.register_error_handler(sa.exc.InterfaceError, database_error)
+    app.register_error_handler(sa.exc.DBAPIError, refused_write)
     app.after_request(add_request_id_header)
