@@ -248,12 +248,13 @@ def test_deleting_callbacks_puts_back_what_the_remaining_ones_say(app, as_role, 
         latest, first = (db.session.scalar(sa.select(Visit.id).where(Visit.completed_at == t))
                          for t in (NOV_20, OCT_1))
     response = admin.post_form("/admin/visit/delete/", {"id": str(latest), "url": "/admin/visit/",
-                                                        "version_id": "1"},
+                                                        "version_id": "1", "reason": "Twice"},
                                token_url="/admin/visit/")
     assert_redirect(response, to="/admin/visit/")
     assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)
     # the last one, by the list's bulk delete: never called again -> the new-client callback
-    response = admin.post_form("/admin/visit/action/", {"action": "delete", "rowid": str(first)},
+    response = admin.post_form("/admin/visit/action/", {"action": "delete", "rowid": str(first),
+                                                        "reason": "Wrong client"},
                                token_url="/admin/visit/")
     assert_redirect(response, to="/admin/visit/")
     assert schedule(app, gold_client) == (None, CREATED + 7 * DAY)
@@ -374,7 +375,7 @@ def test_a_tier_chosen_by_hand_moves_the_due_date(app, as_role, gold_client):
     url = f"/admin/client/edit/?id={gold_client}"
     with app.app_context():
         diamond = tier_id(db.session, "diamond")
-    data = {**form_values(supervisor.get(url).text), "tier": str(diamond)}
+    data = {**form_values(supervisor.get(url).text), "tier": str(diamond), "reason": "VIP"}
     assert_redirect(supervisor.post_form(url, data), to="/admin/client/")
     assert schedule(app, gold_client) == (OCT_1, OCT_1 + 30 * DAY)
     with app.app_context():  # the save is audited; the date follows the tier unwritten
@@ -393,7 +394,7 @@ def test_a_tier_chosen_by_hand_keeps_a_date_brought_forward(app, as_role, gold_c
         standard = tier_id(db.session, "standard")
     supervisor = as_role("supervisor")
     url = f"/admin/client/edit/?id={gold_client}"
-    data = {**form_values(supervisor.get(url).text), "tier": str(standard)}
+    data = {**form_values(supervisor.get(url).text), "tier": str(standard), "reason": "Moved"}
     assert_redirect(supervisor.post_form(url, data), to="/admin/client/")
     assert schedule(app, gold_client) == (OCT_1, NOW)
 
@@ -443,7 +444,7 @@ def test_changing_a_tiers_interval_moves_its_clients_without_writing_them(app, a
         gold = tier_id(db.session, "gold")
     url = f"/admin/tier/edit/?id={gold}"
     data = {**form_values(admin.get(url).text), "callback_interval_days": str(days),
-            "csrf_token": admin.token_from(url)}
+            "reason": "New policy", "csrf_token": admin.token_from(url)}
     with app.app_context(), statements(db.engine) as seen:
         response = admin.client.post(url, data=data)
     assert_redirect(response, to="/admin/tier/")

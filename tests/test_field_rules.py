@@ -68,7 +68,8 @@ def test_staff_crafted_post_changes_neither_tier_nor_lock(app, as_role, sample, 
 def test_supervisor_changes_tier_and_lock(app, as_role, sample, platinum):
     supervisor = as_role("supervisor")
     response = edit(supervisor, app, sample, "client", {
-        "tier": str(platinum), "tier_locked": "y", "tier_lock_reason": "Family office"})
+        "tier": str(platinum), "tier_locked": "y", "tier_lock_reason": "Family office",
+        "reason": "Family office"})
     assert response.status_code == 302
     assert client_row(app, sample)[:3] == ("platinum", True, "Family office")
 

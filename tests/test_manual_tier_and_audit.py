@@ -15,7 +15,8 @@ from .conftest import form_values
 
 def edit(browser, view: str, record_id: int, changes: dict[str, str]):
     url = f"/admin/{view}/edit/?id={record_id}"
-    return browser.post_form(url, {**form_values(browser.get(url).text), **changes})
+    return browser.post_form(url, {**form_values(browser.get(url).text),
+                                   "reason": "Agreed with the branch", **changes})
 
 
 def tier_id(app, code: str) -> int:

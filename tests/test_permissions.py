@@ -342,7 +342,8 @@ def _platinum(app) -> int:
 
 
 FIELD_CHANGES = {
-    ("client", "tier_id"): lambda app, users: {"tier": _platinum(app)},
+    ("client", "tier_id"): lambda app, users: {"tier": _platinum(app),
+                                                "reason": "Referral terms"},
     ("client", "tier_locked"): lambda app, users: {"tier_locked": "y",
                                                     "tier_lock_reason": "VIP"},
     ("client", "tier_lock_reason"): lambda app, users: {"tier_lock_reason": "VIP"},

@@ -240,7 +240,8 @@ def test_new_user_without_password_is_refused(app, as_role):
 def test_delete_client_with_complaint_is_refused_clearly(app, as_role, sample):
     admin = as_role("admin")
     response = admin.post_form("/admin/client/delete/", {"id": str(sample["client"]),
-                                                          "version_id": "1"},
+                                                          "version_id": "1",
+                                                          "reason": "Left the firm"},
                                token_url="/admin/client/", follow_redirects=True)
     assert "other records refer to it" in response.text
     assert count(app, Client) == 1
@@ -249,7 +250,8 @@ def test_delete_client_with_complaint_is_refused_clearly(app, as_role, sample):
 def test_delete_visit_is_audited(app, as_role, sample):
     admin = as_role("admin")
     response = admin.post_form("/admin/visit/delete/", {"id": str(sample["visit"]),
-                                                         "version_id": "1"},
+                                                         "version_id": "1",
+                                                         "reason": "Recorded twice"},
                                token_url="/admin/visit/")
     assert_redirect(response, to="/admin/visit/")
     assert count(app, Visit) == 0
@@ -257,6 +259,7 @@ def test_delete_visit_is_audited(app, as_role, sample):
         entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "delete"))
         assert entry.entity == "visit"
         assert entry.changes["channel"] == ["phone", None]
+        assert entry.changes["reason"] == "Recorded twice"
 
 
 def test_client_lookup_returns_a_page_of_matches(as_role, sample):

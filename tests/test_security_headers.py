@@ -141,7 +141,7 @@ def test_inline_onclick_handlers_became_data_attributes(as_role, sample):
     """The overridden Flask-Admin templates are the ones rendered."""
     admin = as_role("admin")
     listing = admin.get("/admin/visit/").text
-    assert "data-confirm=" in listing and "onclick" not in listing
+    assert "/admin/visit/delete/confirm/" in listing and "onclick" not in listing
     assert 'data-model-action="delete"' in listing
     assert 'class="dropdown-item filter">' in listing
     create = admin.get("/admin/event/new/").text

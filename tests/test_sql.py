@@ -18,7 +18,7 @@ CONSTRUCTS = sorted(sql._Construct.__subclasses__(), key=lambda c: c.__name__)
 ARITY = {"add_days": 2, "add_minutes": 2, "hours_between": 2, "month_text": 1, "weekday": 1,
          "hour_of_day": 1, "local_datetime_text": 2, "date_text": 1, "excel_datetime": 2,
          "excel_date": 1, "random_below": 1, "right": 2, "position": 2, "repeat_text": 2,
-         "first_code_point": 1, "money_text": 1}
+         "first_code_point": 1, "money_text": 1, "moments_differ": 2}
 
 
 @pytest.mark.parametrize("construct", CONSTRUCTS, ids=lambda c: c.__name__)
@@ -60,6 +60,17 @@ def test_time_constructs(session):
     assert float(row[9]) == pytest.approx(46023.5)
     later = row[10] if isinstance(row[10], datetime) else datetime.fromisoformat(row[10])
     assert later.replace(tzinfo=None) == datetime(2027, 1, 2, 0, 15)
+
+
+def test_moments_differ_by_the_moment_not_by_how_it_is_written(session):
+    written = sql.add_days(moment(2026, 1, 1, 10, 0), 0)  # SQLite: text without a fraction
+    row = session.execute(sa.select(
+        sql.moments_differ(written, moment(2026, 1, 1, 10, 0)),
+        sql.moments_differ(moment(2026, 1, 1, 10, 0), moment(2026, 1, 1, 10, 1)),
+        sql.moments_differ(sa.null(), sa.null()),
+        sql.moments_differ(moment(2026, 1, 1, 10, 0), sa.null()),
+    )).one()
+    assert [bool(v) for v in row] == [False, True, False, True]
 
 
 def test_text_constructs(session):

@@ -23,7 +23,8 @@ HEADER = re.compile(r"\A\{# copied from (?P<source>flask_admin/templates/\S+), "
                     r"Flask-Admin (?P<version>[\w.]+);\n.*?#\}\n", re.DOTALL)
 
 # template -> [(the original's line, our line)], in order.
-CHANGES: dict[str, list[tuple[str | None, str]]] = {  # (None, line): a line added
+# (None, line): a line added; (line, None): a line removed.
+CHANGES: dict[str, list[tuple[str | None, str | None]]] = {
     "admin/actions.html": [(
         """               onclick="return modelActions.execute('{{ p[0] }}');">"""
         """{{ _gettext(p[1]) }}</a>""",
@@ -45,16 +46,26 @@ CHANGES: dict[str, list[tuple[str | None, str]]] = {  # (None, line): a line add
         """href="{{ generator(option) }}">{{ ngettext('%(num)d item per page', """
         """'%(num)d items per page', option) }}</a>""",
     )],
-    "admin/model/row_actions.html": [(
-        None,  # a line added: the delete form posts the row's version (VersionGuardMixin)
-        """  {% if row.version_id is defined %}<input type="hidden" name="version_id" """
-        """value="{{ row.version_id }}">{% endif %}""",
-    ), (
-        """  <button onclick="return faHelpers.safeConfirm('{{ _gettext('Are you sure you """
-        """want to delete this record?') }}');" title="{{ _gettext('Delete Record') }}">""",
-        """  <button data-confirm="{{ _gettext('Are you sure you want to delete this """
-        """record?') }}" title="{{ _gettext('Delete Record') }}">""",
-    )],
+    "admin/model/row_actions.html": [  # the delete form becomes a link to the page that
+        # asks the reason (views/base.py delete_confirm_view), with the row's version
+        ("""<form class="icon" method="POST" action="{{ get_url('.delete_view') }}">""",
+         """<a class="icon" href="{{ get_url('.delete_confirm_view', id=get_pk_value(row), """
+         """url=return_url, version_id=row.version_id if row.version_id is defined else """
+         """None) }}" title="{{ _gettext('Delete Record') }}">"""),
+        ("""  {{ delete_form.id(value=get_pk_value(row)) }}""",
+         """  <span class="fa fa-trash glyphicon glyphicon-trash"></span>"""),
+        ("""  {{ delete_form.url(value=return_url) }}""", """</a>"""),
+        *((line, None) for line in (
+            """  {% if delete_form.csrf_token is defined and delete_form.csrf_token %}""",
+            """  {{ delete_form.csrf_token }}""",
+            """  {% elif csrf_token is defined and csrf_token %}""",
+            """  <input type="hidden" name="csrf_token" value="{{ csrf_token() }}"/>""",
+            """  {% endif %}""",
+            """  <button onclick="return faHelpers.safeConfirm('{{ _gettext('Are you sure you """
+            """want to delete this record?') }}');" title="{{ _gettext('Delete Record') }}">""",
+            """    <span class="fa fa-trash glyphicon glyphicon-trash"></span>""",
+            """  </button>""",
+            """</form>"""))],
     "admin/model/inline_list_base.html": [(
         """    <a id="{{ field.id }}-button" href="javascript:void(0)" class="btn btn-primary" """
         """role="button" onclick="faForm.addInlineField(this, '{{ field.id }}');">"""
@@ -106,4 +117,5 @@ def test_a_copy_differs_from_the_installed_original_only_as_intended(name):
     removed = [line[1:] for line in diff if line.startswith("-")]
     added = [line[1:] for line in diff if line.startswith("+")]
     assert (removed, added) == ([old for old, _ in CHANGES[name] if old is not None],
-                                [new for _, new in CHANGES[name]]), "\n".join(diff)
+                                [new for _, new in CHANGES[name] if new is not None]), \
+        "\n".join(diff)

@@ -130,7 +130,8 @@ def test_saving_a_tier_during_a_recalculation_is_refused_with_a_message(app, imp
     with app.app_context():
         gold = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))
     url = f"/admin/tier/edit/?id={gold.id}"
-    data = {**form_values(admin.get(url).text), "min_assets": "400000"}
+    data = {**form_values(admin.get(url).text), "min_assets": "400000",
+            "reason": "Policy review"}
     held = hold()
     response = admin.post_form(url, data, follow_redirects=True)
     assert response.status_code == 200

@@ -122,9 +122,18 @@ def test_admin_lowers_gold_threshold_previews_saves_and_recalculates(app, as_rol
     assert "Gold" in impact
     with app.app_context():  # the preview saved nothing
         assert db.session.get(Tier, gold).min_assets == D(500000)
-    assert_redirect(admin.post_form(url, data), to="/admin/tier/")
+    refused = admin.post_form(url, data)  # a threshold moved: a reason is asked for
+    assert refused.status_code == 200 and "Give a reason for this change" in refused.text
+    with app.app_context():
+        assert db.session.get(Tier, gold).min_assets == D(500000)
+    reason = "Gold opened to younger savers (board minutes 2026-11)"
+    assert_redirect(admin.post_form(url, {**data, "reason": reason}), to="/admin/tier/")
     with app.app_context():
         assert db.session.get(Tier, gold).min_assets == D(400000)
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity == "tier"))
+        assert entry.changes["reason"] == reason
+        assert entry.changes["min_assets"] == ["500000.00", "400000"]
+    assert reason in admin.get(f"/admin/tier/details/?id={gold}").text  # in its History
     done = admin.post_form("/admin/client/recalculate/", {"scope": "all"},
                            token_url="/admin/client/", follow_redirects=True)
     assert "2 upgraded, 1 downgraded, 1 unchanged, 1 locked skipped" in done.text
@@ -177,7 +186,10 @@ def test_manual_tier_change_is_history_and_shown_on_details(app, as_role, client
         platinum = db.session.scalar(sa.select(Tier).where(Tier.code == "platinum")).id
     data = {**form_values(admin.get(url).text), "tier": str(platinum), "tier_locked": "y",
             "tier_lock_reason": "Family office referral"}
-    assert_redirect(admin.post_form(url, data), to="/admin/client/")
+    refused = admin.post_form(url, data)  # a tier chosen by hand: a reason is asked for
+    assert refused.status_code == 200 and "Give a reason for this change" in refused.text
+    assert_redirect(admin.post_form(url, {**data, "reason": "Referral terms"}),
+                    to="/admin/client/")
     with app.app_context():
         change = db.session.scalar(sa.select(TierChange))
         assert change.reason == "manual" and change.to_tier_id == platinum

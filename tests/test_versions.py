@@ -104,10 +104,11 @@ def test_a_save_without_the_forms_version_is_refused(app, as_role, sample, endpo
 
 
 def delete_form_version(html: str, record: int) -> str:
-    """The version the list's delete button for ``record`` posts."""
-    form = re.search(rf'<input[^>]*name="id"[^>]*value="{record}"[^>]*>.*?</form>', html, re.S)
-    assert form, "no delete form for the record"
-    return re.search(r'name="version_id" value="(\d+)"', form.group(0)).group(1)
+    """The version the list's delete button for ``record`` carries to the page that asks
+    the reason (and posts it with the delete)."""
+    link = re.search(rf'href="[^"]*/delete/confirm/\?id={record}&amp;[^"]*"', html)
+    assert link, "no delete button for the record"
+    return re.search(r"version_id=(\d+)", link.group(0)).group(1)
 
 
 def test_a_delete_of_a_record_changed_since_the_list_was_drawn_is_refused(
@@ -120,7 +121,8 @@ def test_a_delete_of_a_record_changed_since_the_list_was_drawn_is_refused(
                      "summary": "李强改了"})
     assert response.status_code == 302
     token = re.search(r'name="csrf_token" value="([^"]+)"', me.get("/admin/visit/").text)
-    data = {"id": str(visit), "version_id": shown, "csrf_token": token.group(1)}
+    data = {"id": str(visit), "version_id": shown, "csrf_token": token.group(1),
+            "reason": "Recorded twice"}
     page = me.client.post("/admin/visit/delete/", data=data, follow_redirects=True).text
     assert re.search(r"李强 saved this record at [\d-]+ [\d:]+, after you opened the list: "
                      r"it was not deleted", page)
@@ -137,7 +139,8 @@ def test_a_delete_without_a_version_is_refused(app, as_role, sample):
     admin = as_role("admin")
     token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/admin/visit/").text)
     page = admin.client.post("/admin/visit/delete/", data={
-        "id": str(sample["visit"]), "csrf_token": token.group(1)}, follow_redirects=True).text
+        "id": str(sample["visit"]), "csrf_token": token.group(1), "reason": "Duplicate"},
+        follow_redirects=True).text
     assert "This form is incomplete" in page
     with app.app_context():
         from admin_app.models import Visit

@@ -83,7 +83,9 @@ class AppModelConverter(AdminModelConverter):
             field_args = {"blank_text": EMPTY_CHOICE, **(field_args or {})}
         field = super().convert(model, mapper, name, prop, field_args, hidden_pk)
         kwargs = getattr(field, "kwargs", None)
-        if kwargs is not None:
+        # A column's or relationship's field, made for this form; a view's own field
+        # (``form_extra_fields``, shared by every form built) brings its own validators.
+        if kwargs is not None and (hasattr(prop, "direction") or hasattr(prop, "columns")):
             kwargs["validators"] = _guards(prop, list(kwargs.get("validators") or ()))
         for validator in getattr(field, "kwargs", {}).get("validators", ()):
             if isinstance(validator, Unique):

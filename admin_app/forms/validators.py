@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -161,6 +162,43 @@ class RequiredIf:
         if self.other in form and form[self.other].data and _blank(field):
             field.errors[:] = []
             raise StopValidation(self.message)
+
+
+class ReasonForChanges:
+    """A reason (this field) is required when the form changes one of ``fields`` of the
+    record being edited in a way ``fields[name](old, new)`` counts as sensitive: a tier
+    chosen by hand, a tier unlocked, a threshold moved. The reason goes into the audit
+    entry of the save (``views.mixins.AuditMixin``). Not asked of a new record."""
+
+    def __init__(self, fields: dict[str, Callable[[Any, Any], bool]], message: Any) -> None:
+        self.fields = fields
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if not _blank(field) or getattr(form, "_obj", None) is None:
+            return
+        for name, counts in self.fields.items():
+            other = form._fields.get(name)
+            disabled = other is not None and (other.render_kw or {}).get("disabled")
+            if other is None or disabled or other.errors:
+                continue
+            if counts(other.object_data, other.data):
+                raise StopValidation(self.message)
+
+
+def changed(old: Any, new: Any) -> bool:
+    """Any change of the value (None and "" alike), for ``ReasonForChanges``."""
+    return (old if old not in ("", None) else None) != (new if new not in ("", None) else None)
+
+
+def chosen_by_hand(old: Any, new: Any) -> bool:
+    """A record (a tier) picked that differs from the stored one; leaving it empty is not."""
+    return new is not None and (old is None or old.id != new.id)
+
+
+def switched_off(old: Any, new: Any) -> bool:
+    """A flag (a tier lock) that was set, cleared."""
+    return bool(old) and not new
 
 
 def _naive_utc(value: Any) -> Any:

@@ -42,6 +42,10 @@ class AttendanceView(SecureModelView):
     form_ajax_refs = {"event": event_lookup("event"), "client": client_lookup()}
     prefill_fields = ("client_id", "event_id", "status")
 
+    def record_label(self, model: Any) -> str:
+        """"Investment lecture · 王小明 (C0000001)"."""
+        return " · ".join(str(part) for part in (model.event, model.client) if part)
+
     def validate_form(self, form: Any) -> bool:
         """One invitation per client and event (the table's unique constraint), said next
         to the event rather than as the database's refusal."""

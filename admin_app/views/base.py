@@ -11,9 +11,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from flask import abort, has_request_context, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.helpers import get_redirect_target
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -24,7 +29,7 @@ from ..permissions import can, read_only_fields, row_rule
 from ..services import inputs
 from . import adapter, history, prefill
 from .access import role_of_current_user
-from .actions import Requirement, Scope, action, requirement_of
+from .actions import Requirement, Scope, action, requirement_of, requires
 from .arguments import ListArgumentsMixin
 from .counting import capped_count_query, count_label
 from .export import ExportMixin
@@ -35,6 +40,8 @@ from .mixins import AuditMixin, SaveErrorsMixin, VersionGuardMixin
 from .search import SearchMixin
 
 READ_ONLY_NOTE = _l("Your role may see this field but not change it.")
+DELETE_TEMPLATE = "admin/delete_confirm.html"
+DELETE_LIST_SHOWN = 20  # records named on the page confirming a delete of a selection
 
 # Flask-Admin's own endpoints -> the capability each needs. Our own endpoints declare
 # theirs with ``@requires``; an endpoint that has neither is refused.
@@ -328,8 +335,52 @@ class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin,
             field.description = READ_ONLY_NOTE
         return form
 
-    @action("delete", admin_lazy_gettext("Delete"),
-            admin_lazy_gettext("Are you sure you want to delete selected records?"),
-            capability=Capability.delete)
-    def action_delete(self, ids: Any) -> None:
-        super().action_delete(tuple(db.session.scalars(self.selected(ids))))
+    # --- deleting asks for a reason (kept with each record's audit entry) ---------------
+
+    @expose("/delete/confirm/", methods=("GET",))
+    @requires(Capability.delete)
+    def delete_confirm_view(self) -> Any:
+        """The list's delete button opens this page: the record, and a reason to give;
+        it posts to Flask-Admin's delete with the version the list showed."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        model = self.get_one(request.args.get("id"))
+        if model is None:
+            flash(admin_gettext("Record does not exist."), "error")
+            return redirect(return_url)
+        hidden = [("id", self.get_pk_value(model)), ("url", return_url)]
+        if self._version_column() is not None:
+            hidden.append(("version_id", request.args.get("version_id") or ""))
+        return self.render(DELETE_TEMPLATE, heading=_("Delete record"),
+                           records=[self.record_label(model)],
+                           more=0, hidden=hidden, action_url=self.get_url(".delete_view"),
+                           return_url=return_url)
+
+    def record_label(self, model: Any) -> str:
+        """How a page names one record (a delete's confirmation)."""
+        return str(model)
+
+    def delete_model(self, model: Any) -> bool:
+        """No record is deleted without a reason (posted by the confirmation page)."""
+        if not (request.form.get("reason") or "").strip():
+            flash(_("Give a reason for deleting: it is kept in the audit log."), "error")
+            return False
+        return bool(super().delete_model(model))
+
+    @action("delete", admin_lazy_gettext("Delete"), capability=Capability.delete)
+    def action_delete(self, ids: Any) -> Any:
+        """The selection's delete: first a page naming the records and asking the reason,
+        which posts the action again with it."""
+        if not (request.form.get("reason") or "").strip():
+            records = db.session.scalars(self.selected(ids)).all()
+            if not records:
+                return None
+            shown = [self.record_label(self.get_one(str(pk)))
+                     for pk in records[:DELETE_LIST_SHOWN]]
+            return_url = get_redirect_target() or self.get_url(".index_view")
+            hidden = [("action", "delete"), ("url", return_url),
+                      *(("rowid", str(pk)) for pk in records)]
+            return self.render(DELETE_TEMPLATE,
+                               heading=_("Delete %(n)s records", n=format_number(len(records))),
+                               records=shown, more=len(records) - len(shown), hidden=hidden,
+                               action_url=self.get_url(".action_view"), return_url=return_url)
+        return super().action_delete(tuple(db.session.scalars(self.selected(ids))))

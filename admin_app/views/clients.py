@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from .. import sql
 from ..enums import Capability, Resource, TierCode
 from ..extensions import db
+from ..forms.reasons import reason_field
 from ..forms.validators import (
     Code,
     Email,
@@ -27,6 +28,8 @@ from ..forms.validators import (
     PastDate,
     Phone,
     RequiredIf,
+    chosen_by_hand,
+    switched_off,
 )
 from ..labels import COLUMN_LABELS
 from ..models import Client, Tier
@@ -94,8 +97,11 @@ class ClientView(SecureModelView):
         "code", "name", "kind", "status", "gender", "birth_date", "phone", "email", "address",
         "occupation", "id_number", "risk_profile", "risk_assessed_at", "assets",
         "annual_contribution", "trades_12m", "tier", "tier_locked", "tier_lock_reason",
-        "advisor", "notes",
+        "reason", "advisor", "notes",
     )
+    form_extra_fields = {"reason": reason_field(
+        {"tier": chosen_by_hand, "tier_locked": switched_off},
+        _l("Needed when you choose a tier by hand or unlock the tier."))}
     form_args = {
         "code": {"validators": [Code()]},
         "phone": {"validators": [Phone()]},

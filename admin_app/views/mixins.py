@@ -120,11 +120,12 @@ class AuditMixin:
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         changes = audit.object_changes(model, created=is_created)
         db.session.flush()
+        reason = _reason(getattr(getattr(form, "reason", None), "data", None))
         if is_created:
             self._audit("create", model, changes)
             return
         for action, part in self.audit_actions(changes):
-            self._audit(action, model, part)
+            self._audit(action, model, {**part, **reason} if part else part)
 
     def audit_actions(self, changes: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         """An edit's changes as the audit entries that record them: one "update" here; a
@@ -132,7 +133,8 @@ class AuditMixin:
         return [(AuditAction.update.value, changes)]
 
     def on_model_delete(self, model: Any) -> None:
-        self._audit("delete", model, audit.object_changes(model, deleted=True))
+        self._audit("delete", model, {**audit.object_changes(model, deleted=True),
+                                      **_reason(request.form.get("reason"))})
 
     def _audit(self, action: str, model: Any, changes: dict[str, Any]) -> None:
         audit.record(
@@ -144,6 +146,12 @@ class AuditMixin:
             actor=current_user._get_current_object(),
             ip=request.remote_addr,
         )
+
+
+def _reason(text: Any) -> dict[str, str]:
+    """``{"reason": text}`` for an audit entry's changes, when a reason was given."""
+    text = (text or "").strip() if isinstance(text, str) else ""
+    return {"reason": text} if text else {}
 
 
 class SaveErrorsMixin:

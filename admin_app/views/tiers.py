@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..enums import Resource
 from ..extensions import db
-from ..forms.validators import Money, NonNegative
+from ..forms.reasons import reason_field
+from ..forms.validators import Money, NonNegative, changed
 from ..labels import COLUMN_LABELS
 from ..models import Tier
 from ..services import callbacks, messages, tiers
@@ -41,7 +42,10 @@ class TierView(SecureModelView):
     column_formatters = {"name": lambda v, c, m, n: str(m)}
     column_formatters_detail = column_formatters
     form_columns = ("name", "min_assets", "min_annual_contribution", "min_trades_12m",
-                    "callback_interval_days", "description")
+                    "callback_interval_days", "description", "reason")
+    form_extra_fields = {"reason": reason_field(
+        {name: changed for name in THRESHOLD_FIELDS},
+        _l("Needed when you change a threshold or the callback interval."))}
     form_args = {
         "name": {"description": _l("While a tier keeps its standard name, each user sees "
                                    "it in their own language; a name given here is shown "
@@ -71,17 +75,21 @@ class TierView(SecureModelView):
         return True if "_preview" in request.form else valid
 
     def _thresholds_valid(self, form: Any) -> bool:
-        if not super().validate_form(form):
+        """The fields' own rules, then the ladder (each tier's thresholds above the next
+        one's), judged whenever the thresholds themselves are well formed: a missing
+        reason does not hide a refused threshold."""
+        valid = bool(super().validate_form(form))
+        if any(form[name].errors for name in THRESHOLD_FIELDS):
             return False
         model = self.get_one(request.args.get("id"))
         if model is None:
-            return True
+            return valid
         try:
             tiers.validate_thresholds(self.proposed_ladder(form, model))
         except tiers.TierError as refused:
             form[refused.field or "min_assets"].errors.append(str(refused))
             return False
-        return True
+        return valid
 
     # Preview through Flask-Admin's public hooks: the edit view validates the form as
     # for a save, ``update_model`` computes the impact instead of saving and answers "not
@@ -90,6 +98,7 @@ class TierView(SecureModelView):
     def update_model(self, form: Any, model: Tier) -> bool:
         if "_preview" not in request.form:
             return bool(super().update_model(form, model))
+        form.reason.errors = []  # a preview saves nothing: no reason needed yet
         if form.errors:
             return False
         proposed = self.proposed_ladder(form, model)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from ..enums import Resource
@@ -45,6 +46,14 @@ class VisitView(SecureModelView):
     form_args = {"satisfaction": {"validators": [Score()]}}
     form_ajax_refs = {"client": client_lookup(), "staff": user_lookup("staff")}
     prefill_fields = ("client_id", "staff_id", "channel", "purpose", "status", "completed_at")
+
+    def record_label(self, model: Any) -> str:
+        """"王小明 (C0000001) · Scheduled callback · 2026-12-01 10:00" (the user's zone)."""
+        when = model.completed_at or model.scheduled_for
+        parts = [str(model.client) if model.client else "", str(model.purpose.label)
+                 if model.purpose else "", format_datetime(when, "yyyy-MM-dd HH:mm")
+                 if when else ""]
+        return " · ".join(part for part in parts if part)
 
     def _apply_sorting(self, query: Any, joins: Any, sort_column: Any, sort_desc: bool) -> Any:
         """Unless a column is chosen: what needs doing first (``VISIT_WORK_ORDER``: planned
