@@ -5,6 +5,7 @@ the screens, with the clock pinned."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +20,7 @@ from admin_app.models import AuditEntry, Client, Tier, Visit
 from admin_app.services import callbacks, dashboard
 from admin_app.services import tiers as tier_service
 from admin_app.views import filters
-from admin_app.views.links import list_url
+from admin_app.views.links import filter_index, list_url, registered_view, sort_index
 
 from . import factories
 from .conftest import assert_redirect, form_values
@@ -671,3 +672,38 @@ def test_the_command_refreshes_every_copy(app):
     with app.app_context():
         assert all(copy is not None and same_moment(copy, due)
                    for copy, due in copies(db.session).values())
+
+
+def listed_count(page: str) -> int:
+    import re
+    tab = page.split('class="nav-link active"')[1].split("</a>")[0]
+    return int(re.search(r"\(([\d,]+)\)", tab).group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("extra", [{}, {"next_callback_due": "2026-10-15 00:00:00"}])
+def test_a_queues_count_per_tier_is_the_number_of_its_rows(app, as_role, mixed_schedules,
+                                                         extra):
+    """The overdue list (alone, and with a due-date filter of its own) and the overdue gold
+    clients: the count summed per tier is the rows' number."""
+    from admin_app.models import utcnow
+
+    now = utcnow()
+    with app.app_context():
+        clients = db.session.scalars(sa.select(Client)).all()
+        gold = tier_id(db.session, "gold")
+        after = datetime(2026, 10, 15, tzinfo=UTC) - timedelta(hours=8)  # typed in Shanghai
+        overdue = [c for c in clients if c.next_callback_due and c.next_callback_due < now
+                   and (not extra or c.next_callback_due > after)]
+        in_gold = [c for c in overdue if c.tier_id == gold]
+    supervisor = as_role("supervisor")
+    assert overdue and in_gold
+    for filters, expected in (({"overdue": "1", **extra}, overdue),
+                              ({"overdue": "1", "tier": "gold", **extra}, in_gold)):
+        with app.test_request_context():
+            view = registered_view("client")
+            args = {f"flt{n}_{filter_index(view, name)}": value
+                    for n, (name, value) in enumerate(filters.items())}
+        page = supervisor.get("/admin/client/", query_string={"sort": sort_index(
+            view, "next_callback_due"), "page_size": 100, **args}).text
+        assert listed_count(page) == len(expected), (filters, args)
+        assert len(re.findall(r'class="col-code"', page)) == len(expected)

@@ -187,6 +187,17 @@ def count_due_between(session: Session, start: datetime | None, end: datetime | 
     return int(session.scalar(sa.select(sum(parts[1:], parts[0]))) or 0)
 
 
+def count_query_by_tier(session: Session, count_query: Any, start: datetime | None,
+                        end: datetime | None) -> Any:
+    """``count_query`` (an ORM query counting clients) for those due from ``start`` to
+    ``end``, as the sum of one count per tier (``count_due_between``'s way), a query
+    whose ``scalar()`` is the number."""
+    parts = [count_query.filter(criterion, *_range(column, shift, start, end))
+             .scalar_subquery()
+             for criterion, column, shift in _branches(tier_intervals(session))]
+    return session.query(sum(parts[1:], parts[0]))
+
+
 def due_page(session: Session, query: Any, *, offset: int, limit: int | None,
              descending: bool = False, start: datetime | None = None,
              end: datetime | None = None) -> list[Client]:

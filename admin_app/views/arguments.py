@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, has_request_context, redirect, request
+from flask import flash, has_request_context, redirect, request
 from flask_babel import lazy_gettext as _l
 
 from ..services import inputs
@@ -51,13 +51,20 @@ def shown(value: str) -> str:
     return cut + ("…" if len(value) > 40 else "")
 
 
+def _of_this_request() -> dict[str, Any]:
+    """What is read of the list's arguments, kept with the request itself (``g`` lives as
+    long as the application context, which may serve more than one request)."""
+    found: dict[str, Any] = request.environ.setdefault("clientcare.list_arguments", {})
+    return found
+
+
 class ListArgumentsMixin:
     """Reads the list's arguments once per request, judging each (see the module)."""
 
     endpoint: str
 
     def _get_list_extra_args(self) -> Any:
-        store = g.setdefault("list_arguments", {})
+        store = _of_this_request().setdefault("list_arguments", {})
         if self.endpoint not in store:
             refused: list[str] = []
             args = super()._get_list_extra_args()  # type: ignore[misc]
@@ -68,7 +75,7 @@ class ListArgumentsMixin:
             if args.page is not None and not 0 <= args.page <= MAX_PAGE:
                 self._say(str(PAGE_REFUSED))
                 args.page = 0
-            refused += g.pop("refused_filters", [])
+            refused += _of_this_request().pop("refused_filters", [])
             for message in refused:
                 self._say(message)
             store[self.endpoint] = (args, refused)
@@ -93,7 +100,7 @@ class ListArgumentsMixin:
             else:
                 refused.append(str(self.get_invalid_value_msg(  # type: ignore[attr-defined]
                     shown(value), flt)))
-        g.refused_filters = refused
+        _of_this_request()["refused_filters"] = refused
         return [item for _position, item in sorted(found, key=lambda pair: pair[0])]
 
     def _say(self, message: str) -> None:
@@ -104,7 +111,7 @@ class ListArgumentsMixin:
     def list_arguments_refused(self) -> bool:
         """True when the request's filters or search held a value that was refused."""
         self._get_list_extra_args()
-        return bool(g.list_arguments[self.endpoint][1])
+        return bool(_of_this_request()["list_arguments"][self.endpoint][1])
 
     def refuse_unreadable_list(self, name: str) -> Any:
         """For anything but the list itself: back to the list, with a message, when the
