@@ -122,6 +122,11 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no type
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Saves through the screens count; a log-in's write of ``last_login_at`` does not
+    # (services.accounts.authenticate writes it beside the ORM).
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=password_method())

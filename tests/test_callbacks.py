@@ -697,13 +697,13 @@ def test_a_queues_count_per_tier_is_the_number_of_its_rows(app, as_role, mixed_s
         in_gold = [c for c in overdue if c.tier_id == gold]
     supervisor = as_role("supervisor")
     assert overdue and in_gold
-    for filters, expected in (({"overdue": "1", **extra}, overdue),
+    for chosen, expected in (({"overdue": "1", **extra}, overdue),
                               ({"overdue": "1", "tier": "gold", **extra}, in_gold)):
         with app.test_request_context():
             view = registered_view("client")
             args = {f"flt{n}_{filter_index(view, name)}": value
-                    for n, (name, value) in enumerate(filters.items())}
+                    for n, (name, value) in enumerate(chosen.items())}
         page = supervisor.get("/admin/client/", query_string={"sort": sort_index(
             view, "next_callback_due"), "page_size": 100, **args}).text
-        assert listed_count(page) == len(expected), (filters, args)
+        assert listed_count(page) == len(expected), (chosen, args)
         assert len(re.findall(r'class="col-code"', page)) == len(expected)

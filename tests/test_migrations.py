@@ -309,4 +309,4 @@ def test_a_database_with_data_upgrades_to_the_head(empty_database_url):
             i: due.replace(microsecond=0) if due else None for i, due in dues.items()}
         db.session.remove()
         db.engine.dispose()
-    assert head == "0014" and after == before and before["visit"] > 0
+    assert head == "0015" and after == before and before["visit"] > 0

@@ -157,7 +157,9 @@ def test_admin_sets_a_users_time_zone_and_screens_follow_it(app, as_role, users)
     assert "Japan Time (UTC+09:00)" in \
         admin.get(f"/admin/user/details/?id={users['supervisor']}").text
 
-    data["timezone"] = ""  # back to the firm's zone, stored as no zone of their own
+    # back to the firm's zone, stored as no zone of their own (the form opened again: the
+    # save made a new version of the user)
+    data = {**user_form(admin, users["supervisor"]), "timezone": ""}
     assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['supervisor']}", data),
                     to="/admin/user/")
     with app.app_context():
@@ -213,7 +215,7 @@ def test_a_users_language_applies_after_log_in_and_the_menu_still_switches(app, 
     assert "Clients" in staff.get("/admin/visit/?lang=en").text  # the session's choice wins
     assert "Clients" in as_role("supervisor").get("/admin/visit/").text  # others unchanged
 
-    data["locale"] = ""
+    data = {**user_form(admin, users["staff"]), "locale": ""}  # the form opened again
     assert_redirect(admin.post_form(f"/admin/user/edit/?id={users['staff']}", data),
                     to="/admin/user/")
     with app.app_context():

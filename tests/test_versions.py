@@ -25,6 +25,7 @@ EDITS = {
     "tier": ("description", "甲的说明", "乙的说明"),
     "service_level": ("days", "9", "11"),
     "attendance": ("feedback_text", "甲的反馈", "乙的反馈"),
+    "user": ("department", "甲的部门", "乙的部门"),
 }
 MODELS = {"service_level": ServiceLevel, "attendance": EventAttendance}
 
@@ -98,6 +99,19 @@ def test_a_save_without_the_forms_version_is_refused(app, as_role, sample, endpo
     assert response.status_code == 200
     assert "This form is incomplete: reload the page and edit the record again." in response.text
     assert stored(app, endpoint, record, field) == before
+
+
+def test_a_log_in_meanwhile_does_not_make_a_users_form_stale(app, as_role, sample, browser):
+    """A log-in writes the user's last log-in time, not a new version: the admin editing
+    that user meanwhile saves at once."""
+    url = f"/admin/user/edit/?id={sample['user']}"
+    admin = as_role("admin")
+    opened = form_values(admin.get(url).text)
+    assert browser.login("staff").status_code == 302  # the user logs in ...
+    response = post(admin, url, {**opened, "department": "财富管理部"})  # ... the admin saves
+    assert response.status_code == 302, response.text[-3000:]
+    assert stored(app, "user", sample["user"], "department") == "财富管理部"
+    assert stored(app, "user", sample["user"], "last_login_at") != "None"
 
 
 # --- deletes check the version the list showed ------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import sql
 from ..enums import Role
@@ -97,7 +98,11 @@ def authenticate(
         return None
     session.execute(sa.delete(LoginLock).where(LoginLock.user_id == user.id,
                                                LoginLock.source == source))
-    user.last_login_at = now
+    # Beside the ORM, so that a log-in doesn't change the user's version: an admin editing
+    # this user meanwhile can still save.
+    session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=now)
+                    .execution_options(synchronize_session=False))
+    set_committed_value(user, "last_login_at", now)
     audit.record(session, action="login", entity="user", entity_id=user.id, actor=user, ip=ip,
                  now=now)
     return user
