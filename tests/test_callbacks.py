@@ -255,7 +255,8 @@ def test_deleting_callbacks_puts_back_what_the_remaining_ones_say(app, as_role, 
     assert schedule(app, gold_client) == (OCT_1, OCT_1 + 182 * DAY)
     # the last one, by the list's bulk delete: never called again -> the new-client callback
     response = admin.post_form("/admin/visit/action/", {"action": "delete", "rowid": str(first),
-                                                        "reason": "Wrong client"},
+                                                        "reason": "Wrong client",
+                                                        f"version_{first}": "1"},
                                token_url="/admin/visit/")
     assert_redirect(response, to="/admin/visit/")
     assert schedule(app, gold_client) == (None, CREATED + 7 * DAY)

@@ -110,12 +110,55 @@ def test_a_selection_is_deleted_after_a_page_naming_it_and_asking_the_reason(
     assert page.text.count("删除测试客户") >= 3  # each record named
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 3
-    data = {"action": "delete", "rowid": ids, "reason": "Wrong client"}
+    data = {**confirm_form(page.text), "reason": "Wrong client"}
+    assert data["rowid"] == ids and data["action"] == "delete"
     assert admin.post_form("/admin/visit/action/", data, token_url="/admin/visit/"
                            ).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
     assert [e["reason"] for e in entries(app, "visit", "delete")] == ["Wrong client"] * 3
+
+
+def confirm_form(html: str) -> dict:
+    """The confirmation page's hidden fields, repeated ``rowid`` as a list."""
+    found: dict = {"rowid": []}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                                  html):
+        if name == "rowid":
+            found["rowid"].append(value)
+        elif name != "csrf_token":
+            found[name] = value
+    return found
+
+
+def test_a_record_saved_by_someone_after_the_confirmation_is_not_deleted(
+        app, as_role, users):
+    with app.app_context():
+        client = factories.client(db.session, name="并发删除客户")
+        visits = [factories.visit(db.session, client=client, summary=f"第{n}次")
+                  for n in range(2)]
+        db.session.commit()
+        ids = [str(v.id) for v in visits]
+    admin = as_role("admin")
+    page = admin.post_form("/admin/visit/action/", {"action": "delete", "rowid": ids},
+                           token_url="/admin/visit/")
+    data = {**confirm_form(page.text), "reason": "Entered twice"}
+    staff = as_role("staff")  # meanwhile, someone saves the second visit
+    url = f"/admin/visit/edit/?id={ids[1]}"
+    assert staff.post_form(url, {**form_values(staff.get(url).text), "summary": "改了"}
+                           ).status_code == 302
+    done = admin.post_form("/admin/visit/action/", data, token_url="/admin/visit/",
+                           follow_redirects=True)
+    assert "1 of the records were saved by someone else after you confirmed" in done.text
+    with app.app_context():
+        assert db.session.get(Visit, int(ids[0])) is None
+        assert db.session.get(Visit, int(ids[1])).summary == "改了"
+    without = admin.post_form("/admin/visit/action/", {"action": "delete", "rowid": ids[1:],
+                                                        "reason": "Handmade"},
+                              token_url="/admin/visit/", follow_redirects=True)
+    assert "This form is incomplete" in without.text  # no versions: nothing deleted
+    with app.app_context():
+        assert db.session.get(Visit, int(ids[1])) is not None
 
 
 @pytest.mark.parametrize("role", ["staff", "supervisor"])

@@ -369,18 +369,46 @@ class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin,
     @action("delete", admin_lazy_gettext("Delete"), capability=Capability.delete)
     def action_delete(self, ids: Any) -> Any:
         """The selection's delete: first a page naming the records and asking the reason,
-        which posts the action again with it."""
+        which posts the action again with it and the version of each record it named. A
+        record saved by someone since is not deleted, and the user is told which."""
+        pk = self.model.__mapper__.primary_key[0]
+        version = self._version_column()
+        columns = [pk] if version is None else [pk, version]
+        rows = db.session.execute(sa.select(*columns).where(
+            pk.in_(self.selected(ids))).order_by(pk)).all()
+        if not rows:
+            return None
         if not (request.form.get("reason") or "").strip():
-            records = db.session.scalars(self.selected(ids)).all()
-            if not records:
+            return self._confirm_deleting(rows)
+        keep = [row[0] for row in rows]
+        if version is not None:
+            posted = {str(row[0]): request.form.get(f"version_{row[0]}", "") for row in rows}
+            if not any(posted.values()):
+                flash(_("This form is incomplete: reload the page and edit the record "
+                        "again."), "error")
                 return None
-            shown = [self.record_label(self.get_one(str(pk)))
-                     for pk in records[:DELETE_LIST_SHOWN]]
-            return_url = get_redirect_target() or self.get_url(".index_view")
-            hidden = [("action", "delete"), ("url", return_url),
-                      *(("rowid", str(pk)) for pk in records)]
-            return self.render(DELETE_TEMPLATE,
-                               heading=_("Delete %(n)s records", n=format_number(len(records))),
-                               records=shown, more=len(records) - len(shown), hidden=hidden,
-                               action_url=self.get_url(".action_view"), return_url=return_url)
-        return super().action_delete(tuple(db.session.scalars(self.selected(ids))))
+            keep = [row[0] for row in rows if posted[str(row[0])] == str(row[1])]
+            changed = [row[0] for row in rows if posted[str(row[0])] != str(row[1])]
+            if changed:
+                flash(_("%(n)s of the records were saved by someone else after you "
+                        "confirmed and were not deleted: %(records)s. Check them, then "
+                        "delete them again if they should go.",
+                        n=format_number(len(changed)), records=_("; ").join(
+                            self.record_label(self.get_one(str(key)))
+                            for key in changed[:DELETE_LIST_SHOWN])), "error")
+        if keep:
+            super().action_delete(tuple(str(key) for key in keep))
+        return None
+
+    def _confirm_deleting(self, rows: list[Any]) -> Any:
+        """The page naming the selected records and asking the reason for deleting them."""
+        shown = [self.record_label(self.get_one(str(row[0])))
+                 for row in rows[:DELETE_LIST_SHOWN]]
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        hidden = [("action", "delete"), ("url", return_url),
+                  *(("rowid", str(row[0])) for row in rows),
+                  *((f"version_{row[0]}", str(row[1])) for row in rows if len(row) > 1)]
+        return self.render(DELETE_TEMPLATE,
+                           heading=_("Delete %(n)s records", n=format_number(len(rows))),
+                           records=shown, more=len(rows) - len(shown), hidden=hidden,
+                           action_url=self.get_url(".action_view"), return_url=return_url)
