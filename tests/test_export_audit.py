@@ -205,3 +205,21 @@ def test_the_command_line_export_is_refused_when_its_audit_is_locked_out(
     assert "busy" in result.output
     assert not target.exists()
     assert export_entries(outside) == []
+
+
+def test_an_export_of_personal_data_names_the_columns_it_carried_unmasked(
+        as_role, clients, outside):
+    supervisor = as_role("supervisor")  # sees personal data unmasked (see_pii)
+    for path in ("/admin/client/export/csv/?search=客户1", "/admin/visit/export/csv/"):
+        with streaming(supervisor.client.get(path, buffered=False)) as response:
+            assert response.status_code == 200
+            b"".join(response.response)
+    entries = export_entries(outside)
+    clients_started, clients_done, visits_started, visits_done = entries
+    assert sorted(clients_started["personal_data"]) == ["email", "id_number", "phone"]
+    assert clients_done["personal_data"] == clients_started["personal_data"]
+    assert "personal_data" not in visits_started and "personal_data" not in visits_done
+    with outside.connect() as conn:
+        first = conn.scalar(sa.text("SELECT min(id) FROM audit_entry WHERE action = 'export'"))
+    page = supervisor.get(f"/admin/audit/details/?id={first}").text
+    assert "Personal data, unmasked" in page and "ID number" in page

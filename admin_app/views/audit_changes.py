@@ -103,6 +103,13 @@ def _step(value: Any) -> str:
     return str(step.label) if step is not None else _text(value)
 
 
+def _column_names(value: Any) -> str:
+    """Column keys as the screens name them: "Phone, ID number"."""
+    if not isinstance(value, list):
+        return _text(value)
+    return _(", ").join(column_label(str(key)) for key in value)
+
+
 def _format(value: Any) -> str:
     return value.upper() if isinstance(value, str) else _text(value)
 
@@ -139,6 +146,7 @@ DETAILS: dict[str, dict[str, tuple[Any, Render]]] = {
         "rows": (_l("Rows"), _text),
         "status": (_l("Export status"), _labelled(EXPORT_STATUSES)),
         "started_entry": (_l("Started in audit entry"), _text),
+        "personal_data": (_l("Personal data, unmasked"), _column_names),
     },
     AuditAction.login_failed: {
         "locked": (_l("Account locked"), _text),
@@ -161,6 +169,7 @@ DETAILS: dict[str, dict[str, tuple[Any, Render]]] = {
 }
 ANY_ACTION: dict[str, tuple[Any, Render]] = {
     "password": (COLUMN_LABELS["password"], _password),
+    "reason": (_l("Reason for the change"), _text),  # a sensitive change's (forms.reasons)
 }
 # Fields shown by a rule of their own on the screens too.
 SPECIAL_COLUMNS: dict[tuple[str, str], Render] = {
