@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request
+from flask_login import current_user
+
 from ..enums import Resource
+from ..extensions import db
 from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..labels import COLUMN_LABELS
 from ..models import Event, EventAttendance
+from ..services import audit
 from .base import SecureModelView
 from .lookups import client_lookup, user_lookup
 
@@ -38,6 +46,38 @@ class EventView(SecureModelView):
         "budget": {"validators": [Money()]},
     }
     form_ajax_refs = {"organizer": user_lookup("organizer")}
+
+    def on_model_change(self, form: Any, model: Event, is_created: bool) -> None:
+        """The attendance rows edited inline are audited each as a record of its own
+        (added, changed, removed), in the same transaction as the event's save."""
+        rows = self._attendance_changes(model)
+        super().on_model_change(form, model, is_created)
+        for action, attendance, changes in rows:
+            self._audit_row(action, attendance, changes)
+
+    @staticmethod
+    def _attendance_changes(model: Event) -> list[tuple[str, EventAttendance, dict[str, Any]]]:
+        found = []
+        for attendance in db.session.deleted:
+            if isinstance(attendance, EventAttendance):
+                found.append(("delete", attendance,
+                              audit.object_changes(attendance, deleted=True)))
+        for attendance in model.attendances:
+            state: Any = sa.inspect(attendance)
+            if state.pending or state.transient:
+                found.append(("create", attendance,
+                              audit.object_changes(attendance, created=True)))
+            elif state.modified:
+                changes = audit.object_changes(attendance)
+                if changes:
+                    found.append(("update", attendance, changes))
+        return found
+
+    def _audit_row(self, action: str, attendance: EventAttendance,
+                   changes: dict[str, Any]) -> None:
+        audit.record(db.session, action=action, entity="event_attendance",
+                     entity_id=attendance.id, changes=changes,
+                     actor=current_user._get_current_object(), ip=request.remote_addr)
     inline_models = [
         (
             EventAttendance,
