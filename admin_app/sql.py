@@ -141,6 +141,43 @@ def _differ_postgresql(element: moments_differ, compiler: SQLCompiler, **kw: Any
     return _compile(compiler, first.is_distinct_from(second), **kw)
 
 
+class json_object_of(_Construct):  # noqa: N801
+    """A JSON object of ``key, value, key, value, …`` (keys as texts), for a JSON column
+    filled by INSERT … SELECT (the audit entries of a set-based change)."""
+
+    inherit_cache = True
+    type = sa.JSON()
+    name = "cc_json_object_of"
+
+
+@compiles(json_object_of, SQLITE)
+def _json_object_sqlite(element: json_object_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return _compile(compiler, sa.func.json_object(*_args(element)), **kw)
+
+
+@compiles(json_object_of, POSTGRESQL)
+def _json_object_postgresql(element: json_object_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return _compile(compiler, sa.func.json_build_object(*_args(element)), **kw)
+
+
+class json_array_of(_Construct):  # noqa: N801
+    """A JSON array of the values (a change's ``[old, new]``)."""
+
+    inherit_cache = True
+    type = sa.JSON()
+    name = "cc_json_array_of"
+
+
+@compiles(json_array_of, SQLITE)
+def _json_array_sqlite(element: json_array_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return _compile(compiler, sa.func.json_array(*_args(element)), **kw)
+
+
+@compiles(json_array_of, POSTGRESQL)
+def _json_array_postgresql(element: json_array_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return _compile(compiler, sa.func.json_build_array(*_args(element)), **kw)
+
+
 class hours_between(_Construct):  # noqa: N801
     """Hours from ``start`` to ``end``, with fractions."""
 

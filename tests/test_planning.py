@@ -83,9 +83,14 @@ def test_plans_only_the_clients_in_scope(session, clients):
     assert result == planning.PlanResult(planned=1, already_planned=1, no_due_date=1)
     assert "LATE" not in planned_visits(session)
     entry = session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action == "plan_callbacks")).one()
+        AuditEntry.action == "plan_callbacks", AuditEntry.entity_id.is_(None))).one()
     assert entry.changes == {"scope": "selected", "planned": 1, "already_planned": 1,
                              "no_due_date": 1, "no_advisor": 0}
+    due = session.scalar(sa.select(Client.id).where(Client.code == "DUE"))
+    each = session.execute(sa.select(AuditEntry.entity, AuditEntry.entity_id,
+                                     AuditEntry.changes).where(
+        AuditEntry.action == "plan_callbacks", AuditEntry.entity_id.is_not(None))).all()
+    assert [tuple(row) for row in each] == [("client", str(due), {"scope": "selected"})]
 
 
 def test_the_summary_groups_counts_and_speaks_chinese(app):

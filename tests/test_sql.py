@@ -18,7 +18,8 @@ CONSTRUCTS = sorted(sql._Construct.__subclasses__(), key=lambda c: c.__name__)
 ARITY = {"add_days": 2, "add_minutes": 2, "hours_between": 2, "month_text": 1, "weekday": 1,
          "hour_of_day": 1, "local_datetime_text": 2, "date_text": 1, "excel_datetime": 2,
          "excel_date": 1, "random_below": 1, "right": 2, "position": 2, "repeat_text": 2,
-         "first_code_point": 1, "money_text": 1, "moments_differ": 2}
+         "first_code_point": 1, "money_text": 1, "moments_differ": 2, "json_object_of": 2,
+         "json_array_of": 2}
 
 
 @pytest.mark.parametrize("construct", CONSTRUCTS, ids=lambda c: c.__name__)
@@ -71,6 +72,18 @@ def test_moments_differ_by_the_moment_not_by_how_it_is_written(session):
         sql.moments_differ(moment(2026, 1, 1, 10, 0), sa.null()),
     )).one()
     assert [bool(v) for v in row] == [False, True, False, True]
+
+
+def test_json_constructs_build_what_a_json_column_reads(session):
+    from admin_app.models import AuditEntry
+
+    session.execute(sa.insert(AuditEntry).from_select(
+        ["action", "entity", "changes", "at"],
+        sa.select(sa.literal("update"), sa.literal("client"), sql.json_object_of(
+            "tier_id", sql.json_array_of(sa.literal(1), sa.literal(2)),
+            "scope", sa.literal("全部")), sa.literal(datetime(2026, 1, 1), UTCDateTime))))
+    assert session.scalar(sa.select(AuditEntry.changes)) == {"tier_id": [1, 2], "scope": "全部"}
+    session.rollback()
 
 
 def test_text_constructs(session):

@@ -81,7 +81,8 @@ def test_recalculate_moves_only_changed_unlocked_clients(session):
     assert session.get(Client, same.id).version_id == before_version
     assert session.get(Client, up.id).version_id == 2
     assert session.get(Client, locked.id).tier_changed_at is None
-    entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "recalculate_tiers"))
+    entry = session.scalar(sa.select(AuditEntry).where(  # the run's entry
+        AuditEntry.action == "recalculate_tiers", AuditEntry.entity_id.is_(None)))
     assert entry.changes["upgraded"] == 2 and entry.changes["scope"] == "all"
 
 
@@ -180,3 +181,22 @@ def test_impact_preview(session):
     rows = {codes[r["tier_id"]]: r for r in svc.impact(session, proposed)}
     assert rows["gold"]["up"] == 2 and rows["gold"]["stay"] == 1
     assert rows["standard"]["out"] == 2
+
+
+def test_each_moved_client_has_an_audit_entry_of_its_own(session):
+    from admin_app.models import AuditEntry
+
+    up = add_client(session, "UP", "12000000", "150000", 30, "gold")
+    same = add_client(session, "SAME", "600000", "6000", 5, "gold")
+    session.commit()
+    ids = {c.code: c.tier_id for c in session.scalars(sa.select(Client))}
+    result = svc.recalculate(session, now=NOW, scope_label="selected")
+    session.commit()
+    entries = session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "recalculate_tiers", AuditEntry.entity_id.is_not(None))).all()
+    assert result.upgraded == 1 and len(entries) == 1
+    (entry,) = entries
+    diamond = session.scalar(sa.select(Client.tier_id).where(Client.code == "UP"))
+    assert entry.entity == "client" and entry.entity_id == str(up.id)
+    assert entry.changes == {"tier_id": [ids["UP"], diamond], "scope": "selected"}
+    assert entry.at == NOW and str(same.id) not in {e.entity_id for e in entries}

@@ -42,6 +42,22 @@ def record(
     return entry
 
 
+def record_each(session: Session, *, action: str, entity: str, ids: Any, changes: Any,
+                source: Any, actor: User | None = None, ip: str | None = None,
+                now: datetime | None = None) -> None:
+    """An audit entry for each row of ``source`` (a table or SELECT), in one INSERT …
+    SELECT: the record's id is ``ids`` and its changes ``changes`` (SQL expressions over
+    ``source``; ``sql.json_object_of`` builds the JSON), for a set-based change that
+    touches many records at once (a tier recalculation, planned callbacks)."""
+    rows = sa.select(
+        sa.literal(now or utcnow(), AuditEntry.__table__.c.at.type),
+        sa.literal(actor.id if actor is not None else None, sa.Integer),
+        sa.literal(str(action)), sa.literal(entity), sa.cast(ids, sa.String), changes,
+        sa.literal(ip, sa.String)).select_from(source)
+    session.execute(sa.insert(AuditEntry).from_select(
+        ["at", "user_id", "action", "entity", "entity_id", "changes", "ip"], rows))
+
+
 def jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value

@@ -8,8 +8,9 @@ is already planned for it (a scheduled or new-client callback still planned, wha
 its date), so that planning twice plans nothing new. A client already overdue is
 planned for now, not for the past.
 
-Set-based: one aggregate query counts the reasons and one INSERT … SELECT writes the
-visits, so a million clients are planned without loading one into Python.
+Set-based: one aggregate query counts the reasons, one INSERT … SELECT writes an audit
+entry for each client planned for (its History says so) and one the visits, so a million
+clients are planned without loading one into Python.
 """
 
 from __future__ import annotations
@@ -82,6 +83,13 @@ def plan_callbacks(session: Session, *, scope: sa.Select[Any] | None = None,
                       sa.literal(PURPOSE.value), sa.literal(VisitStatus.planned.value), when)
             .join(advisor, advisor.id == Client.advisor_id)
             .where(in_scope, due, advised, ~planned))
+    # Each client planned for has an entry in its History (written before the visits: the
+    # same clients as ``rows``).
+    planned_for = rows.with_only_columns(Client.id.label("client_id")).subquery()
+    audit.record_each(session, action=AuditAction.plan_callbacks.value, entity="client",
+                      ids=planned_for.c.client_id, actor=actor, now=now,
+                      changes=sql.json_object_of("scope", sa.literal(scope_label)),
+                      source=planned_for)
     # The same clients as the last count (planning runs one at a time): the driver's row
     # count of an INSERT … SELECT is not reliable on every engine (-1 on psycopg).
     session.execute(sa.insert(Visit).from_select(

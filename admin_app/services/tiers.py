@@ -156,13 +156,14 @@ def recalculate(
 ) -> RecalcResult:
     """Recalculate the tiers of the clients in ``scope`` (a SELECT of client ids; None for
     every client). Locked clients are counted, never moved. Writes a ``tier_change`` row
-    for exactly the clients that move, and one audit entry for the run. Flushes only: the
-    caller commits, so any error leaves nothing changed.
+    for exactly the clients that move, an audit entry for each of them (its tier, old and
+    new) and one for the run (scope and counts). Flushes only: the caller commits, so any
+    error leaves nothing changed.
 
     One pass over the clients decides the tier in SQL and keeps only the movers in a
-    temporary table; history and the client update then touch just those rows. The
-    update also moves their next callback date to the new tier's interval (rule 3 of
-    ``callbacks``: a date brought forward stays if earlier)."""
+    temporary table; history, audit and the client update then touch just those rows.
+    Their next callback dates follow the new tier by themselves (``callbacks``); the
+    update writes the copy kept for reports."""
     now = now or utcnow()
     session.flush()
     if not dry_run:
@@ -203,6 +204,13 @@ def recalculate(
                           sa.literal(TierChangeReason.recalculation.value),
                           sa.literal(now, UTCDateTime),
                           sa.literal(actor.id if actor is not None else None, sa.Integer))))
+            audit.record_each(session, action="recalculate_tiers", entity="client",
+                              ids=moves.c.client_id, actor=actor, now=now,
+                              changes=sql.json_object_of(
+                                  "tier_id", sql.json_array_of(moves.c.old_tier,
+                                                               moves.c.new_tier),
+                                  "scope", sa.literal(scope_label)),
+                              source=moves)
             session.execute(
                 sa.update(Client).where(Client.id == moves.c.client_id)
                 .values(tier_id=moves.c.new_tier, tier_changed_at=now,
