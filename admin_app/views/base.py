@@ -17,7 +17,7 @@ from flask_admin.babel import gettext as admin_gettext
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.helpers import get_redirect_target
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -409,6 +409,8 @@ class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin,
                   *(("rowid", str(row[0])) for row in rows),
                   *((f"version_{row[0]}", str(row[1])) for row in rows if len(row) > 1)]
         return self.render(DELETE_TEMPLATE,
-                           heading=_("Delete %(n)s records", n=format_number(len(rows))),
+                           heading=ngettext("Delete %(count)s record",
+                                            "Delete %(count)s records", len(rows),
+                                            count=format_number(len(rows))),
                            records=shown, more=len(rows) - len(shown), hidden=hidden,
                            action_url=self.get_url(".action_view"), return_url=return_url)

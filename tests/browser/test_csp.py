@@ -82,36 +82,24 @@ def test_admin_screens_run_without_violations(page, watch, sample):
     watch.assert_clean()
 
 
-def test_row_delete_asks_first_and_deletes(app, page, watch, sample):
+def test_row_delete_asks_the_reason_and_deletes(app, page, watch, sample):
     log_in(page, "admin")
     watch.visit("/admin/visit/")
-    messages = []
-
-    def answer(accept: bool):
-        def _on_dialog(dialog):
-            messages.append((dialog.type, dialog.message))
-            dialog.accept() if accept else dialog.dismiss()
-        return _on_dialog
-
-    delete = page.locator("form[action$='/admin/visit/delete/'] button")
-    assert delete.count() == 1
-
-    page.once("dialog", answer(False))
-    delete.click()
+    page.click("a[href*='/admin/visit/delete/confirm/']")
+    assert "/admin/visit/delete/confirm/" in page.url
+    assert page.locator("#records-to-delete li").count() == 1
+    page.click("button.btn-danger")  # no reason: the browser asks for one, nothing is sent
     page.wait_for_timeout(300)
-    assert messages == [("confirm", "Are you sure you want to delete this record?")]
-    assert page.url.endswith("/admin/visit/") and visit_count(app) == 1
-
-    page.once("dialog", answer(True))
+    assert "/admin/visit/delete/confirm/" in page.url and visit_count(app) == 1
+    page.fill("#reason", "Entered twice")
     with page.expect_navigation():
-        delete.click()
-    assert len(messages) == 2
-    assert visit_count(app) == 0
-    assert page.locator("form[action$='/admin/visit/delete/']").count() == 0
+        page.click("button.btn-danger")
+    assert "/admin/visit/?" in page.url and visit_count(app) == 0  # back on the list
+    assert page.locator("a[href*='/admin/visit/delete/confirm/']").count() == 0
     watch.assert_clean()
 
 
-def test_bulk_action_runs_through_model_actions(app, page, watch, sample):
+def test_bulk_delete_runs_through_model_actions_and_asks_the_reason(app, page, watch, sample):
     log_in(page, "admin")
     watch.visit("/admin/visit/")
     dialogs = []
@@ -124,14 +112,18 @@ def test_bulk_action_runs_through_model_actions(app, page, watch, sample):
     page.click("text=With selected")
     page.click("[data-model-action=delete]")
     page.wait_for_timeout(300)
-    assert dialogs[0] == ("alert", "Please select at least one record.")
+    assert dialogs == [("alert", "Please select at least one record.")]
 
     page.check("input.action-checkbox")
     page.click("text=With selected")
-    page.click("[data-model-action=delete]")
-    page.wait_for_timeout(300)
-    assert dialogs[1][0] == "confirm"
-    assert visit_count(app) == 1  # dismissed: nothing was posted
+    with page.expect_navigation():
+        page.click("[data-model-action=delete]")
+    assert page.locator("h1").inner_text() == "Delete 1 record"
+    assert visit_count(app) == 1  # nothing deleted before the reason
+    page.fill("#reason", "Wrong client")
+    with page.expect_navigation():
+        page.click("button.btn-danger")
+    assert visit_count(app) == 0
     watch.assert_clean()
 
 
