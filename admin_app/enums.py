@@ -210,6 +210,7 @@ class AuditAction(LabelledEnum):
     deactivate = "deactivate", _l("Deactivated")
     reactivate = "reactivate", _l("Reactivated")
     password_reset = "password_reset", _l("Password reset")
+    invite = "invite", _l("Invited to an event")
 
 
 class RecordType(LabelledEnum):
@@ -256,6 +257,8 @@ class Capability(StrEnum):
     change_tier = "change_tier"
     plan_callbacks = "plan_callbacks"
     plan_callbacks_all = "plan_callbacks_all"
+    invite_to_event = "invite_to_event"
+    invite_to_event_all = "invite_to_event_all"
     reassign = "reassign"
     close = "close"
     reopen = "reopen"

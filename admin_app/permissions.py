@@ -36,7 +36,8 @@ _RECORD: dict[str, frozenset[Role]] = {
 MATRIX: dict[str, dict[str, frozenset[Role]]] = {
     R.dashboard: {C.view: EVERYONE},
     R.client: {**_RECORD, C.recalculate_tier: LEADS, C.recalculate_all: ADMINS,
-               C.change_tier: LEADS, C.plan_callbacks: EVERYONE, C.plan_callbacks_all: LEADS},
+               C.change_tier: LEADS, C.plan_callbacks: EVERYONE, C.plan_callbacks_all: LEADS,
+               C.invite_to_event: EVERYONE, C.invite_to_event_all: LEADS},
     R.visit: dict(_RECORD),
     R.event: dict(_RECORD),
     # Invitations to events: what editing an event's attendance allows, one by one (the

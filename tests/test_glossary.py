@@ -66,13 +66,24 @@ def msgids(po: Path) -> Iterator[str | tuple[str, str]]:
                 yield message.id if isinstance(message.id, str) else tuple(message.id[:2])
 
 
+def plural(ngettext, msgid: tuple[str, str], n: int, names: set[str]) -> str:
+    """Flask-Babel's ngettext formats the message (its count under any name); WTForms'
+    returns it unformatted and takes no names."""
+    try:
+        return str(ngettext(msgid[0], msgid[1], n, **dict.fromkeys(names, n)))
+    except TypeError:
+        return str(ngettext(msgid[0], msgid[1], n))
+
+
 def translate(gettext, ngettext, ids) -> dict[str, str]:
     texts = {}
     for msgid in ids:
         if isinstance(msgid, str):
             texts[msgid] = gettext(msgid)
         else:
-            texts[msgid[0]] = " | ".join(ngettext(msgid[0], msgid[1], n) for n in (1, 2))
+            # the count under whatever name the message gives it (``num`` by default)
+            names = set(re.findall(r"%\((\w+)\)", msgid[0] + msgid[1])) - {"num"}
+            texts[msgid[0]] = " | ".join(plural(ngettext, msgid, n, names) for n in (1, 2))
     return texts
 
 

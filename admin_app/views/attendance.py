@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms.validators import Score
 from ..labels import COLUMN_LABELS
 from ..models import EventAttendance
+from ..services import events
 from .base import SecureModelView
 from .filters import client_id_filter
 from .lookups import client_lookup, event_lookup
@@ -62,4 +63,12 @@ class AttendanceView(SecureModelView):
         if taken is not None:
             event.errors = [*event.errors, str(ALREADY_INVITED)]
             return False
+        moving = not editing or getattr(event, "object_data", None) is None or \
+            event.object_data.id != event.data.id
+        if moving:  # a new place taken on this event: within its capacity and lifecycle
+            try:
+                events.check_room(db.session, event.data.id)
+            except events.EventError as refused:
+                event.errors = [*event.errors, str(refused)]
+                return False
         return True

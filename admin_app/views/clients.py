@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from flask import abort, flash, g, has_request_context, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_babel import LazyString
+from flask_admin.helpers import get_redirect_target
+from flask_babel import LazyString, format_datetime, format_number, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -32,9 +34,9 @@ from ..forms.validators import (
     switched_off,
 )
 from ..labels import COLUMN_LABELS
-from ..models import Client, Tier
+from ..models import Client, Event, EventAttendance, Tier
 from ..permissions import masked_fields
-from ..services import callbacks, history, locking, messages, planning, tiers
+from ..services import callbacks, events, history, inputs, locking, messages, planning, tiers
 from . import adapter, client_page
 from .access import role_of_current_user
 from .actions import action, requires
@@ -236,6 +238,77 @@ class ClientView(SecureModelView):
         self._plan(self.selection_scope(), "filtered" if self.list_narrowed() else "all")
         return redirect(self.list_url())
 
+    # --- invite to event (services/events.py) ------------------------------------------
+
+    @action("invite_to_event", _l("Invite to event"), capability=Capability.invite_to_event)
+    def action_invite(self, ids: list[str]) -> Any:
+        """The selected clients: first the page choosing the event, which posts the action
+        again with it."""
+        selected = db.session.scalars(self.selected(ids)).all()
+        if not selected:
+            return None
+        if not request.form.get("event_id"):
+            hidden = [("action", "invite_to_event"), ("url", self.list_url_or_return()),
+                      *(("rowid", str(pk)) for pk in selected)]
+            return self._choose_event(len(selected), hidden, self.get_url(".action_view"))
+        self._invite(self.selected(ids), "selected")
+        return None
+
+    @expose("/invite/", methods=("GET", "POST"))
+    @requires(Capability.invite_to_event, unfiltered=Capability.invite_to_event_all)
+    def invite_view(self) -> Any:
+        """Every client matching the list's search and filters (with neither: every client,
+        which needs ``invite_to_event_all``): the event chosen, then invited."""
+        if request.method == "GET" or not request.form.get("event_id"):
+            count = db.session.scalar(sa.select(sa.func.count()).select_from(
+                self.selection_scope().subquery()))
+            return self._choose_event(int(count or 0), [],
+                                      self.get_url(".invite_view", **request.args))
+        self._invite(self.selection_scope(), "filtered" if self.list_narrowed() else "all")
+        return redirect(self.list_url())
+
+    def list_url_or_return(self) -> str:
+        return get_redirect_target() or self.get_url(".index_view")
+
+    def _choose_event(self, count: int, hidden: list[tuple[str, str]], action_url: str) -> Any:
+        return self.render("admin/invite_event.html", heading=ngettext(
+            "Invite %(count)s client to an event", "Invite %(count)s clients to an event",
+            count, count=format_number(count)), events=self._open_events(), hidden=hidden,
+            action_url=action_url, return_url=self.list_url_or_return())
+
+    @staticmethod
+    def _open_events() -> list[tuple[str, str]]:
+        """The events that take invitations, soonest first, with their places left."""
+        taken = (sa.select(sa.func.count()).where(EventAttendance.event_id == Event.id)
+                 .scalar_subquery())
+        rows = db.session.execute(
+            sa.select(Event, taken).where(Event.status.not_in(events.CLOSED_EVENTS))
+            .order_by(Event.starts_at).limit(100)).all()
+        found = []
+        for event, used in rows:
+            when = format_datetime(event.starts_at, "yyyy-MM-dd HH:mm")
+            places = "" if event.capacity is None else " · " + _(
+                "%(left)s of %(capacity)s places left",
+                left=format_number(max(0, event.capacity - used)),
+                capacity=format_number(event.capacity))
+            found.append((str(event.id), f"{event} · {when}{places}"))
+        return found
+
+    def _invite(self, scope: sa.Select, label: str) -> None:
+        event_id = inputs.column_key(Event.id, request.form.get("event_id", ""))
+        if event_id is None:
+            abort(400)
+        try:
+            result = self._committed(lambda: events.invite(
+                db.session, event_id, scope, actor=current_user._get_current_object(),
+                scope_label=label))
+        except events.EventError as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            return
+        if result is not None:
+            flash(events.invite_summary(result), "success" if result.invited else "error")
+
     def _plan(self, scope: sa.Select, label: str) -> None:
         result = self._committed(lambda: planning.plan_callbacks(
             db.session, scope=scope, actor=current_user._get_current_object(),
@@ -250,6 +323,8 @@ class ClientView(SecureModelView):
             kwargs["can_recalculate_all"] = self.allowed(Capability.recalculate_all)
             kwargs["can_recalculate"] = self.allowed(Capability.recalculate_tier)
             kwargs["list_narrowed"] = self.list_narrowed()
+            kwargs["can_invite"] = self.allowed(Capability.invite_to_event) and (
+                kwargs["list_narrowed"] or self.allowed(Capability.invite_to_event_all))
         shown = None
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(client_page.context(kwargs["model"]))
