@@ -186,3 +186,38 @@ def test_one_by_one_the_attendance_screen_keeps_the_capacity(app, as_role, diamo
         "event": str(event_id), "client": str(diamonds[1]), "status": "invited"})
     assert response.status_code == 200 and "This event is full" in response.text
     assert on_list(app, event_id) == {"D0"}
+
+
+# --- the evaluation ----------------------------------------------------------------------
+
+
+def test_the_event_page_shows_its_evaluation(app, as_role, diamonds):
+    from decimal import Decimal
+
+    with app.app_context():
+        event = factories.event(db.session, title="客户答谢会", kind="appreciation",
+                                status="done", capacity=10, budget=Decimal("3000"))
+        rows = [("attended", 5, "很好"), ("attended", 4, "时间短"), ("attended", None, None),
+                ("no_show", None, None), ("registered", None, None), ("invited", None, None)]
+        for client_id, (status, score, text) in zip(diamonds, rows, strict=False):
+            factories.attendance(db.session, event=event, client_id=client_id, status=status,
+                                 feedback_score=score, feedback_text=text)
+        db.session.commit()
+        evaluation = events.evaluation(db.session, event.id)
+        event_id = event.id
+    assert (evaluation.invited, evaluation.signed_up, evaluation.attended,
+            evaluation.no_show) == (1, 5, 3, 1)
+    assert evaluation.attendance_rate == pytest.approx(0.6)
+    assert evaluation.mean_feedback == pytest.approx(4.5)
+    assert evaluation.cost_per_attendee == Decimal("1000")
+    page = as_role("staff").get(f"/admin/event/details/?id={event_id}").text
+    assert re.search(r'id="eval-rate">\s*60%', page) and "¥1,000.00" in page
+    assert "很好" in page and "时间短" in page
+
+
+def test_an_event_no_one_registered_for_has_no_rates(app, as_role, lecture):
+    with app.app_context():
+        evaluation = events.evaluation(db.session, lecture)
+    assert evaluation.attendance_rate is None and evaluation.cost_per_attendee is None
+    page = as_role("staff").get(f"/admin/event/details/?id={lecture}")
+    assert page.status_code == 200 and 'id="eval-rate">—' in page.text

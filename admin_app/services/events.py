@@ -132,3 +132,62 @@ def invite_summary(result: InviteResult) -> str:
     return str(_("%(done)s; %(skipped)s not invited: %(reasons)s", done=text,
                  skipped=format_number(skipped),
                  reasons=_(", ").join(reason for reason in reasons if reason)))
+
+
+# --- the event's evaluation (效果评估) --------------------------------------------------
+
+FEEDBACK_SHOWN = 10  # the latest feedback texts on the event's page
+
+
+@dataclass
+class Evaluation:
+    invited: int = 0      # on the list, not (yet) registered
+    registered: int = 0   # registered, the day not yet come
+    attended: int = 0
+    no_show: int = 0
+    mean_feedback: float | None = None
+    budget: Any = None
+    feedback: list[tuple[str, int | None, str]] | None = None  # client, score, text
+
+    @property
+    def signed_up(self) -> int:
+        """Everyone who registered: those still registered, who came and who didn't."""
+        return self.registered + self.attended + self.no_show
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Attended / registered (None before anyone registered)."""
+        return self.attended / self.signed_up if self.signed_up else None
+
+    @property
+    def cost_per_attendee(self) -> Any:
+        """Budget / attended (None without a budget or before anyone attended)."""
+        return self.budget / self.attended if self.budget is not None and self.attended \
+            else None
+
+
+def evaluation(session: Session, event_id: int) -> Evaluation:
+    """The event's figures in one aggregate query, and its latest feedback texts."""
+    status, score = EventAttendance.status, EventAttendance.feedback_score
+    row = session.execute(
+        sa.select(sa.func.count().filter(status == AttendanceStatus.invited),
+                  sa.func.count().filter(status == AttendanceStatus.registered),
+                  sa.func.count().filter(status == AttendanceStatus.attended),
+                  sa.func.count().filter(status == AttendanceStatus.no_show),
+                  sa.func.avg(score))
+        .where(EventAttendance.event_id == event_id)).one()
+    invited, registered, attended, no_show = (int(n or 0) for n in row[:4])
+    found = Evaluation(invited=invited, registered=registered, attended=attended,
+                       no_show=no_show,
+                       mean_feedback=float(row[4]) if row[4] is not None else None,
+                       budget=session.scalar(sa.select(Event.budget).where(
+                           Event.id == event_id)))
+    texts = session.execute(
+        sa.select(Client, score, EventAttendance.feedback_text)
+        .join(EventAttendance, EventAttendance.client_id == Client.id)
+        .where(EventAttendance.event_id == event_id,
+               EventAttendance.feedback_text.is_not(None),
+               sa.func.trim(EventAttendance.feedback_text) != "")
+        .order_by(EventAttendance.id.desc()).limit(FEEDBACK_SHOWN)).all()
+    found.feedback = [(str(client), points, text) for client, points, text in texts]
+    return found

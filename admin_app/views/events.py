@@ -13,8 +13,9 @@ from ..extensions import db
 from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..labels import COLUMN_LABELS
 from ..models import Event, EventAttendance
-from ..services import audit
+from ..services import audit, events
 from .base import SecureModelView
+from .formatting import money
 from .lookups import client_lookup, user_lookup
 
 
@@ -46,6 +47,13 @@ class EventView(SecureModelView):
         "budget": {"validators": [Money()]},
     }
     form_ajax_refs = {"organizer": user_lookup("organizer")}
+    details_template = "admin/event_details.html"  # the fields, the evaluation, the history
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["evaluation"] = events.evaluation(db.session, kwargs["model"].id)
+            kwargs["money"] = money
+        return super().render(template, **kwargs)
 
     def on_model_change(self, form: Any, model: Event, is_created: bool) -> None:
         """The attendance rows edited inline are audited each as a record of its own
