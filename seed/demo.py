@@ -258,8 +258,8 @@ class _Demo:
                 "description": N.EVENT_DESCRIPTIONS[kind],
                 "version_id": 1,
             })
-            room = capacity if status == "planned" else int(capacity * 1.3)
-            self.events.append(_EventSlot(first_id + i, kind, status, starts, room))
+            # Every invitation takes a place (services/events.py): never more than capacity.
+            self.events.append(_EventSlot(first_id + i, kind, status, starts, capacity))
         self._plan_invitations(clients)
         return rows
 

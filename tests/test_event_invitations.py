@@ -19,7 +19,7 @@ from admin_app.services import events
 from admin_app.views.links import filter_index, registered_view
 
 from . import factories
-from .conftest import assert_redirect
+from .conftest import assert_redirect, form_values
 
 ROLES = ("staff", "supervisor", "admin")
 
@@ -221,3 +221,16 @@ def test_an_event_no_one_registered_for_has_no_rates(app, as_role, lecture):
     assert evaluation.attendance_rate is None and evaluation.cost_per_attendee is None
     page = as_role("staff").get(f"/admin/event/details/?id={lecture}")
     assert page.status_code == 200 and 'id="eval-rate">—' in page.text
+
+
+def test_the_event_form_keeps_its_list_within_capacity(app, as_role, sample):
+    supervisor = as_role("supervisor")
+    url = f"/admin/event/edit/?id={sample['event']}"
+    page = supervisor.get(url).text
+    data = {k: v.removeprefix("\r\n") for k, v in form_values(page).items()}
+    response = supervisor.post_form(url, {**data, "capacity": "0"})
+    assert response.status_code == 200
+    assert "This event has 1 people on its list, more than its 0 places." in response.text
+    with app.app_context():
+        from admin_app.models import Event
+        assert db.session.get(Event, sample["event"]).capacity == 50

@@ -234,6 +234,9 @@ def test_events_have_every_kind_and_status_and_attendance(session):
             assert event.ends_at < NOW
     rows = list(session.scalars(sa.select(EventAttendance)))
     assert counts["attendances"] == len(rows) > 0
+    taken = Counter(row.event_id for row in rows)  # every invitation takes a place
+    capacity = {e.id: e.capacity for e in session.scalars(sa.select(Event))}
+    assert all(taken[event_id] <= capacity[event_id] for event_id in taken), taken
     assert {a.status for a in rows} == set(AttendanceStatus)
     assert len({(a.event_id, a.client_id) for a in rows}) == len(rows)
     for row in rows:

@@ -6,7 +6,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.validators import ValidationError
 
 from ..enums import Resource
 from ..extensions import db
@@ -57,8 +60,17 @@ class EventView(SecureModelView):
 
     def on_model_change(self, form: Any, model: Event, is_created: bool) -> None:
         """The attendance rows edited inline are audited each as a record of its own
-        (added, changed, removed), in the same transaction as the event's save."""
+        (added, changed, removed), in the same transaction as the event's save; they keep
+        within the event's capacity, and a done or cancelled event takes no new one."""
         rows = self._attendance_changes(model)
+        added = sum(1 for action, _row, _changes in rows if action == "create")
+        if added and not is_created and model.status in events.CLOSED_EVENTS:
+            raise ValidationError(str(events.EVENT_CLOSED))
+        if model.capacity is not None and len(model.attendances) > model.capacity:
+            raise ValidationError(_("This event has %(count)s people on its list, more than "
+                                    "its %(capacity)s places.",
+                                    count=format_number(len(model.attendances)),
+                                    capacity=format_number(model.capacity)))
         super().on_model_change(form, model, is_created)
         for action, attendance, changes in rows:
             self._audit_row(action, attendance, changes)
