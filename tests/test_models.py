@@ -592,7 +592,7 @@ VERSIONED = [
     (EventAttendance, "attendance", "feedback_text"),
 ]
 # Versioned too, without a text column to write in the tests below (issue 15).
-VERSIONED_ALSO = {"service_level"}
+VERSIONED_ALSO = {"service_level", "user"}
 
 
 def test_versioned_models_are_exactly_the_expected_ones():
