@@ -70,6 +70,10 @@ def test_admin_lowers_gold_previews_saves_and_recalculates_all(app, page, ladder
         assert db.session.scalar(sa.select(Tier.min_assets).where(Tier.code == "gold")) == \
             D(500000)
 
+    with page.expect_navigation():  # a threshold moved: the form asks for a reason
+        page.click("input[type=submit][value=Save]")
+    assert "/edit/" in page.url and "Give a reason for this change" in page.content()
+    page.fill("#reason", "Gold opened to younger savers")
     with page.expect_navigation():
         page.click("input[type=submit][value=Save]")
     assert "/admin/tier/" in page.url and "/edit/" not in page.url
@@ -112,8 +116,8 @@ def test_supervisor_recalculates_the_clients_of_one_filtered_list(app, page, lad
         assert sorted(db.session.scalars(
             sa.select(Client.code).join(TierChange, TierChange.client_id == Client.id))) == \
             ["C00", "C03"]
-        entry = db.session.scalar(sa.select(AuditEntry).where(
-            AuditEntry.action == "recalculate_tiers"))
+        entry = db.session.scalar(sa.select(AuditEntry).where(  # the run's entry
+            AuditEntry.action == "recalculate_tiers", AuditEntry.entity_id.is_(None)))
         assert entry.changes["scope"] == "filtered" and entry.changes["downgraded"] == 2
 
 
