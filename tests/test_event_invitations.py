@@ -234,3 +234,60 @@ def test_the_event_form_keeps_its_list_within_capacity(app, as_role, sample):
     with app.app_context():
         from admin_app.models import Event
         assert db.session.get(Event, sample["event"]).capacity == 50
+
+
+# --- the attendance table --------------------------------------------------------------
+
+
+@pytest.fixture
+def seminar(app, diamonds) -> dict:
+    with app.app_context():
+        event = factories.event(db.session, title="理财沙龙", kind="seminar", status="open",
+                                capacity=10)
+        rows = [factories.attendance(db.session, event=event, client_id=client_id,
+                                     status="registered") for client_id in diamonds[:4]]
+        db.session.commit()
+        return {"event": event.id, "rows": [(r.id, r.version_id) for r in rows]}
+
+
+def test_staff_check_in_many_attendees_at_once(app, as_role, seminar):
+    staff = as_role("staff")
+    details = f"/admin/event/details/?id={seminar['event']}"
+    page = staff.get(details).text
+    assert 'id="attendee-table"' in page and "Attendees (4)" in page
+    ticked = [f"{key}:{version}" for key, version in seminar["rows"][:3]]
+    done = staff.post_form(f"/admin/event/attendance/?id={seminar['event']}",
+                           {"row": ticked, "status": "attended"}, token_url=details,
+                           follow_redirects=True)
+    assert "Status set for 3 people." in done.text
+    with app.app_context():
+        statuses = dict(db.session.execute(sa.select(EventAttendance.id,
+                                                     EventAttendance.status)).all())
+        entries = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.entity == "event_attendance", AuditEntry.action == "update")).all()
+    assert [statuses[key] for key, _v in seminar["rows"]] == ["attended"] * 3 + ["registered"]
+    assert len(entries) == 3 and entries[0].changes == {"status": ["registered", "attended"]}
+    again = staff.post_form(f"/admin/event/attendance/?id={seminar['event']}",  # stale page
+                            {"row": ticked, "status": "no_show"}, token_url=details,
+                            follow_redirects=True)
+    assert "3 were saved by someone else since the page was drawn" in again.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(EventAttendance).where(
+            EventAttendance.status == "no_show")) == 0
+
+
+def test_the_table_filters_by_status_and_pages(app, as_role, seminar):
+    staff = as_role("staff")
+    page = staff.get(f"/admin/event/details/?id={seminar['event']}&att_status=attended").text
+    assert "Attendees (0)" in page
+    page = staff.get(f"/admin/event/details/?id={seminar['event']}&att_page=abc").text
+    assert "Attendees (4)" in page  # a page that is no number is the first
+
+
+@pytest.mark.parametrize("status", ["invited", "bogus"])
+def test_only_registered_attended_and_no_show_are_set_in_bulk(app, as_role, seminar, status):
+    staff = as_role("staff")
+    details = f"/admin/event/details/?id={seminar['event']}"
+    response = staff.post_form(f"/admin/event/attendance/?id={seminar['event']}",
+                               {"row": "1:1", "status": status}, token_url=details)
+    assert response.status_code == 400

@@ -191,3 +191,49 @@ def evaluation(session: Session, event_id: int) -> Evaluation:
         .order_by(EventAttendance.id.desc()).limit(FEEDBACK_SHOWN)).all()
     found.feedback = [(str(client), points, text) for client, points, text in texts]
     return found
+
+
+# --- the attendance table: many rows' status at once (check-in on the day) --------------
+
+SETTABLE = (AttendanceStatus.registered, AttendanceStatus.attended, AttendanceStatus.no_show)
+ATTENDEES_PAGE = 50
+
+
+@dataclass
+class StatusResult:
+    changed: int = 0
+    changed_meanwhile: int = 0  # saved by someone else since the page was drawn
+
+
+def set_status(session: Session, event_id: int, seen: dict[int, int],
+               status: AttendanceStatus, *, actor: User | None = None,
+               now: datetime | None = None) -> StatusResult:
+    """Give the rows ``seen`` ({attendance id: the version the page showed}) of the event
+    the status ``status``, each only if no one saved it since: one conditional UPDATE,
+    an audit entry per row changed. A cancelled event's rows are not changed."""
+    now = now or utcnow()
+    event = hold(session, event_id)
+    if event is None or event.status == EventStatus.cancelled:
+        raise EventError(str(EVENT_CLOSED))
+    if not seen:
+        return StatusResult()
+    same = sa.or_(*(sa.and_(EventAttendance.id == key, EventAttendance.version_id == version)
+                    for key, version in seen.items()))
+    rows = (sa.select(EventAttendance.id.label("attendance_id"),
+                      EventAttendance.status.label("before"))
+            .where(EventAttendance.event_id == event_id, same,
+                   EventAttendance.status != status).subquery())
+    audit.record_each(session, action=AuditAction.update.value, entity="event_attendance",
+                      ids=rows.c.attendance_id, actor=actor, now=now, source=rows,
+                      changes=sql.json_object_of("status", sql.json_array_of(
+                          rows.c.before, sa.literal(status.value))))
+    matching = session.scalar(sa.select(sa.func.count()).select_from(EventAttendance).where(
+        EventAttendance.event_id == event_id, same)) or 0
+    changed = session.scalar(sa.select(sa.func.count()).select_from(rows)) or 0
+    session.execute(
+        sa.update(EventAttendance)
+        .where(EventAttendance.id.in_(sa.select(rows.c.attendance_id)))
+        .values(status=status, version_id=EventAttendance.version_id + 1)
+        .execution_options(synchronize_session=False))
+    session.flush()
+    return StatusResult(changed=int(changed), changed_meanwhile=len(seen) - int(matching))

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import abort, flash, redirect, request
+from flask_admin import expose
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
-from ..enums import Resource
+from ..enums import AttendanceStatus, Capability, Resource
 from ..extensions import db
 from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..labels import COLUMN_LABELS
-from ..models import Event, EventAttendance
-from ..services import audit, events
+from ..models import Client, Event, EventAttendance
+from ..services import audit, events, inputs
+from .actions import requires
 from .base import SecureModelView
 from .formatting import money
 from .lookups import client_lookup, user_lookup
@@ -56,7 +58,65 @@ class EventView(SecureModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["evaluation"] = events.evaluation(db.session, kwargs["model"].id)
             kwargs["money"] = money
+            kwargs["attendees"] = self._attendees(kwargs["model"])
         return super().render(template, **kwargs)
+
+    def _attendees(self, event: Event) -> dict[str, Any]:
+        """A page of the event's list (``att_page``), optionally of one status
+        (``att_status``), for the table on the event's page."""
+        raw_page = request.args.get("att_page", "")
+        page = min(int(raw_page), 100_000) if raw_page.isdigit() and len(raw_page) < 7 else 0
+        wanted = request.args.get("att_status") or ""
+        status = AttendanceStatus(wanted) if wanted in AttendanceStatus._value2member_map_ \
+            else None
+        where = [EventAttendance.event_id == event.id]
+        if status is not None:
+            where.append(EventAttendance.status == status)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(EventAttendance)
+                                  .where(*where)) or 0
+        rows = db.session.execute(
+            sa.select(EventAttendance, Client).join(Client,
+                                                    Client.id == EventAttendance.client_id)
+            .where(*where).order_by(Client.code)
+            .offset(page * events.ATTENDEES_PAGE).limit(events.ATTENDEES_PAGE)).all()
+        return {"rows": rows, "total": total, "page": page, "status": wanted,
+                "pages": max(1, -(-total // events.ATTENDEES_PAGE)),
+                "statuses": list(AttendanceStatus), "settable": events.SETTABLE,
+                "can_edit": self.allowed(Capability.edit)}
+
+    @expose("/attendance/", methods=("POST",))
+    @requires(Capability.edit)
+    def attendance_status_view(self) -> Any:
+        """The table's bulk change: the ticked rows get the chosen status (check-in on the
+        day: many marked attended at once)."""
+        event_id = inputs.column_key(Event.id, request.args.get("id", ""))
+        back = self.get_url(".details_view", id=event_id, **{
+            k: v for k, v in request.args.items() if k.startswith("att_")})
+        wanted = request.form.get("status", "")
+        if event_id is None or wanted not in {s.value for s in events.SETTABLE}:
+            abort(400)
+        seen: dict[int, int] = {}
+        for raw in request.form.getlist("row"):
+            key, _sep, version = raw.partition(":")
+            if key.isdigit() and version.isdigit():
+                seen[int(key)] = int(version)
+        if not seen:
+            flash(_("Tick the people whose status you are setting."), "error")
+            return redirect(back)
+        try:
+            result = events.set_status(db.session, event_id, seen, AttendanceStatus(wanted),
+                                       actor=current_user._get_current_object())
+            db.session.commit()
+        except events.EventError as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            return redirect(back)
+        flash(_("Status set for %(n)s people.", n=format_number(result.changed)), "success")
+        if result.changed_meanwhile:
+            flash(_("%(n)s were saved by someone else since the page was drawn and were "
+                    "left as they are: check them and set them again.",
+                    n=format_number(result.changed_meanwhile)), "error")
+        return redirect(back)
 
     def on_model_change(self, form: Any, model: Event, is_created: bool) -> None:
         """The attendance rows edited inline are audited each as a record of its own
