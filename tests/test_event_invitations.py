@@ -291,3 +291,28 @@ def test_only_registered_attended_and_no_show_are_set_in_bulk(app, as_role, semi
     response = staff.post_form(f"/admin/event/attendance/?id={seminar['event']}",
                                {"row": "1:1", "status": status}, token_url=details)
     assert response.status_code == 400
+
+
+def test_the_events_list_shows_figures_and_filters_by_when_and_organiser(app, as_role, users,
+                                                                      seminar):
+    from datetime import UTC, datetime, timedelta
+
+    with app.app_context():
+        future = datetime.now(UTC) + timedelta(days=30)
+        factories.event(db.session, title="明年讲座", kind="lecture", status="planned",
+                        starts_at=future, organizer_id=users["staff"])
+        db.session.commit()
+    staff = as_role("staff")
+    listing = staff.get("/admin/event/").text
+    assert "Attendance rate" in listing and "Mean feedback" in listing
+    row = listing[listing.index("理财沙龙"):]
+    assert re.search(r'class="col-signed_up">\s*4\s*<', row)  # 4 registered, none attended
+    with app.test_request_context():
+        view = registered_view("event")
+        when, organiser = filter_index(view, "when"), filter_index(view, "organizer")
+    upcoming = staff.get(f"/admin/event/?flt0_{when}=upcoming").text
+    assert "明年讲座" in upcoming and "理财沙龙" not in upcoming
+    past = staff.get(f"/admin/event/?flt0_{when}=past").text
+    assert "理财沙龙" in past and "明年讲座" not in past
+    mine = staff.get(f"/admin/event/?flt0_{organiser}={users['staff']}").text
+    assert "明年讲座" in mine and "理财沙龙" not in mine

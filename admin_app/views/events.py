@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
-from flask_babel import format_number
+from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.validators import ValidationError
 
@@ -16,12 +17,32 @@ from ..enums import AttendanceStatus, Capability, Resource
 from ..extensions import db
 from ..forms.validators import Money, NonNegative, NotBefore, Score
 from ..labels import COLUMN_LABELS
-from ..models import Client, Event, EventAttendance
+from ..models import Client, Event, EventAttendance, utcnow
 from ..services import audit, events, inputs
 from .actions import requires
 from .base import SecureModelView
+from .filters import QueueFilter, UserFilter
 from .formatting import money
 from .lookups import client_lookup, user_lookup
+
+
+def _when(value: str) -> Any:
+    """Upcoming: starting from now on; past: started before now."""
+    now = utcnow()
+    return Event.starts_at >= now if value == "upcoming" else Event.starts_at < now
+
+
+def _figures(event: Event) -> events.Evaluation:
+    found: dict[int, events.Evaluation] = g.get("event_figures") or {}
+    return found.get(event.id) or events.evaluation(db.session, event.id)
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else str(format_percent(value))
+
+
+def _mean(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 class EventView(SecureModelView):
@@ -31,14 +52,25 @@ class EventView(SecureModelView):
     export_spec = "events"
 
     column_list = ("title", "kind", "status", "starts_at", "location", "capacity", "budget",
-                   "organizer")
+                   "organizer", "signed_up", "attendance_rate", "mean_feedback")
     column_details_list = ("title", "kind", "status", "starts_at", "ends_at", "location",
                            "capacity", "budget", "organizer", "description", "attendances")
     column_searchable_list = ("title", "location")
     column_sortable_list = ("title", "kind", "status", "starts_at", "capacity", "budget")
     column_default_sort = ("starts_at", True)
-    column_filters = ("kind", "status", "starts_at", "capacity", "budget")
-    column_labels = COLUMN_LABELS
+    column_filters = (
+        QueueFilter("when", Event.starts_at, _l("When"), _when,
+                    options=(("upcoming", _l("Upcoming")), ("past", _l("Past")))),
+        "kind", "status", UserFilter(Event.organizer_id, _l("Organiser"), key="organizer"),
+        "starts_at", "capacity", "budget")
+    column_labels = {**COLUMN_LABELS, "signed_up": _l("Registered"),
+                     "attendance_rate": _l("Attendance rate"),
+                     "mean_feedback": _l("Mean feedback")}
+    column_formatters = {
+        "signed_up": lambda v, c, m, n: format_number(_figures(m).signed_up),
+        "attendance_rate": lambda v, c, m, n: _rate(_figures(m).attendance_rate),
+        "mean_feedback": lambda v, c, m, n: _mean(_figures(m).mean_feedback),
+    }
     column_formatters_detail = {
         "attendances": lambda v, c, m, n: ", ".join(
             f"{a.client.name} ({a.status.label})" for a in m.attendances
@@ -53,6 +85,14 @@ class EventView(SecureModelView):
     }
     form_ajax_refs = {"organizer": user_lookup("organizer")}
     details_template = "admin/event_details.html"  # the fields, the evaluation, the history
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page's events, with their evaluation figures read in one grouped query for
+        the list's columns."""
+        count, found = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) and isinstance(found, list):
+            g.event_figures = events.figures_of(db.session, [e.id for e in found])
+        return count, found
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and kwargs.get("model") is not None:
