@@ -29,6 +29,7 @@ def main() -> None:
     run("bench_client_page.py", "--clients", clients)
     run("bench_queues.py", "--clients", clients, *(["--no-baseline"] if quick else []))
     run("bench_callbacks.py", "--clients", clients)
+    run("bench_events.py", "--clients", clients)
     run("bench_audit.py", "--entries", "1000000" if quick else "10000000")
 
 

@@ -53,8 +53,9 @@ class EventView(SecureModelView):
 
     column_list = ("title", "kind", "status", "starts_at", "location", "capacity", "budget",
                    "organizer", "signed_up", "attendance_rate", "mean_feedback")
+    # The attendees are the table below the fields (event_details.html), a page at a time.
     column_details_list = ("title", "kind", "status", "starts_at", "ends_at", "location",
-                           "capacity", "budget", "organizer", "description", "attendances")
+                           "capacity", "budget", "organizer", "description")
     column_searchable_list = ("title", "location")
     column_sortable_list = ("title", "kind", "status", "starts_at", "capacity", "budget")
     column_default_sort = ("starts_at", True)
@@ -70,11 +71,6 @@ class EventView(SecureModelView):
         "signed_up": lambda v, c, m, n: format_number(_figures(m).signed_up),
         "attendance_rate": lambda v, c, m, n: _rate(_figures(m).attendance_rate),
         "mean_feedback": lambda v, c, m, n: _mean(_figures(m).mean_feedback),
-    }
-    column_formatters_detail = {
-        "attendances": lambda v, c, m, n: ", ".join(
-            f"{a.client.name} ({a.status.label})" for a in m.attendances
-        ),
     }
     form_columns = ("title", "kind", "status", "starts_at", "ends_at", "location", "capacity",
                     "budget", "organizer", "description", "attendances")
