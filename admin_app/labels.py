@@ -62,6 +62,11 @@ COLUMN_LABELS = {
     "capacity": _l("Capacity"),
     "budget": _l("Budget (CNY)"),
     "organizer": _l("Organiser"),
+    # an event's evaluation (services/events.py), as the events list and export show it
+    "signed_up": _l("Registered"),
+    "attended_count": _l("Attended"),
+    "attendance_rate": _l("Attendance rate"),
+    "mean_feedback": _l("Mean feedback"),
     "attendances": _l("Attendance"),
     "feedback_score": _l("Feedback (1–5)"),
     "feedback_text": _l("Feedback"),

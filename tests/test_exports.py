@@ -183,8 +183,12 @@ def test_filename_and_headers(as_role, many):
 
 def test_events_export_lists_attendance(as_role, sample):
     rows = read_csv(as_role("admin").get("/admin/event/export/csv/"))
-    assert rows[1][0] == "Investment lecture" and rows[1][10] == "王小明"
-    assert rows[1][11] == "Registered"
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Title"] == "Investment lecture" and row["Client"] == "王小明"
+    assert row["Attendance"] == "Registered"
+    # the event's evaluation on each of its rows: 1 registered, none attended yet
+    assert (row["Registered"], row["Attended"], row["Attendance rate"]) == ("1", "0", "0.00")
+    assert row["Mean feedback"] == ""
 
 
 def test_export_streams_in_bounded_memory(app, as_role, users):

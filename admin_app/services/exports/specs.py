@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ...enums import AuditAction, LabelledEnum, RecordType
+from ...enums import AttendanceStatus, AuditAction, LabelledEnum, RecordType
 from ...labels import COLUMN_LABELS
 from ...models import AuditEntry, Client, Complaint, Event, EventAttendance, User, Visit, enum_type
 
@@ -53,6 +53,21 @@ def coded(column: Any, codes: type[LabelledEnum]) -> Any:
     return sa.type_coerce(column, enum_type(codes, codes.__name__.lower()))
 
 
+
+def _event_figures() -> Any:
+    """Per event: those who registered (registered, attended, no-show), those who came, and
+    the mean feedback, in one grouped subquery the events export joins once."""
+    row = aliased(EventAttendance, name="export_figures_row")
+    signed_up = (AttendanceStatus.registered, AttendanceStatus.attended,
+                 AttendanceStatus.no_show)
+    return (sa.select(row.event_id.label("event_id"),
+                      sa.func.count().filter(row.status.in_(signed_up)).label("signed_up"),
+                      sa.func.count().filter(row.status == AttendanceStatus.attended)
+                      .label("attended"),
+                      sa.func.avg(row.feedback_score).label("mean_feedback"))
+            .group_by(row.event_id).subquery("export_event_figures"))
+
+
 def _specs() -> dict[str, Spec]:
     advisor = aliased(User, name="export_advisor")
     client = aliased(Client, name="export_client")
@@ -63,6 +78,7 @@ def _specs() -> dict[str, Spec]:
     attendance = aliased(EventAttendance, name="export_attendance")
     attendee = aliased(Client, name="export_attendee")
     person = sa.func.coalesce
+    figures = _event_figures()
     return {
         "clients": Spec("clients", Client, (
             Column("code", Client.code, Kind.identifier), Column("name", Client.name),
@@ -104,12 +120,19 @@ def _specs() -> dict[str, Spec]:
             Column("capacity", Event.capacity, Kind.number),
             Column("budget", Event.budget, Kind.number),
             Column("organizer", person(organizer.full_name, organizer.username)),
+            # the event's evaluation, on each of its rows (services/events.py)
+            Column("signed_up", sa.func.coalesce(figures.c.signed_up, 0), Kind.number),
+            Column("attended_count", sa.func.coalesce(figures.c.attended, 0), Kind.number),
+            Column("attendance_rate", figures.c.attended * 1.0 / sa.func.nullif(
+                figures.c.signed_up, 0), Kind.number),
+            Column("mean_feedback", figures.c.mean_feedback, Kind.number),
             Column("client.code", attendee.code, Kind.identifier),
             Column("client", attendee.name),
             Column("attendance.status", attendance.status, Kind.label),
             Column("feedback_score", attendance.feedback_score, Kind.number),
             Column("feedback_text", attendance.feedback_text),
         ), ((organizer, Event.organizer_id == organizer.id),
+            (figures, figures.c.event_id == Event.id),
             (attendance, attendance.event_id == Event.id),
             (attendee, attendance.client_id == attendee.id)), joins_add_rows=True),
         "complaints": Spec("complaints", Complaint, (
@@ -163,3 +186,4 @@ def widths(spec: Spec, header: list[str]) -> list[float]:
 
     return [float(max(KIND_WIDTHS[c.kind], shown(h) + 2))
             for c, h in zip(spec.columns, header, strict=True)]
+
