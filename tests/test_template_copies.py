@@ -25,6 +25,10 @@ HEADER = re.compile(r"\A\{# copied from (?P<source>flask_admin/templates/\S+), "
 # template -> [(the original's line, our line)], in order.
 # (None, line): a line added; (line, None): a line removed.
 CHANGES: dict[str, list[tuple[str | None, str | None]]] = {
+    "admin/base.html": [(  # the page names its language
+        """<html>""",
+        """<html lang="{{ current_language_code().replace('_', '-') }}">""",
+    )],
     "admin/actions.html": [(
         """               onclick="return modelActions.execute('{{ p[0] }}');">"""
         """{{ _gettext(p[1]) }}</a>""",
