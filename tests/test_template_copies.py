@@ -38,6 +38,10 @@ CHANGES: dict[str, list[tuple[str | None, str | None]]] = {
         """            <a href="javascript:void(0)" class="dropdown-item filter" """
         """onclick="return false;">{{ k }}</a>""",
         """            <a href="javascript:void(0)" class="dropdown-item filter">{{ k }}</a>""",
+    ), (  # the search box's clear link is named (axe link-name)
+        """                    <a href="{{ clear_search_url }}" class="align-middle">""",
+        """                    <a href="{{ clear_search_url }}" class="align-middle" """
+        """aria-label="{{ _('Clear the search') }}" title="{{ _('Clear the search') }}">""",
     ), (
         """        {{ page_size }} {{ _gettext('items') }}""",
         """        {{ ngettext('%(num)d item per page', '%(num)d items per page', """
