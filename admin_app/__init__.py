@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, send_from_directory, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, i18n, security, sql
@@ -58,6 +58,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.route("/")
     def home():
         return redirect(url_for("admin.index"))
+
+    @app.route("/favicon.ico")
+    def favicon():
+        """Where browsers look for the icon on any response (a CSV, a JSON look-up) when no
+        page linked one; the pages link the same mark (templates/admin/master.html)."""
+        return send_from_directory(app.static_folder, "favicon.ico",
+                                   mimetype="image/vnd.microsoft.icon")
 
     return app
 

@@ -55,8 +55,9 @@ def content_security_policy(nonce: str) -> str:
 
 
 def is_static(endpoint: str | None) -> bool:
-    """Our static files and Flask-Admin's (``static``, ``admin.static``, ...)."""
-    return endpoint is not None and endpoint.rpartition(".")[2] == "static"
+    """Our static files and Flask-Admin's (``static``, ``admin.static``, ...), and the
+    favicon the browser asks for at ``/favicon.ico``."""
+    return endpoint is not None and endpoint.rpartition(".")[2] in ("static", "favicon")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -25,6 +25,10 @@ HEADER = re.compile(r"\A\{# copied from (?P<source>flask_admin/templates/\S+), "
 # template -> [(the original's line, our line)], in order.
 # (None, line): a line added; (line, None): a line removed.
 CHANGES: dict[str, list[tuple[str | None, str | None]]] = {
+    "admin/base.html": [(  # the page names its language
+        """<html>""",
+        """<html lang="{{ current_language_code().replace('_', '-') }}">""",
+    )],
     "admin/actions.html": [(
         """               onclick="return modelActions.execute('{{ p[0] }}');">"""
         """{{ _gettext(p[1]) }}</a>""",
@@ -34,6 +38,10 @@ CHANGES: dict[str, list[tuple[str | None, str | None]]] = {
         """            <a href="javascript:void(0)" class="dropdown-item filter" """
         """onclick="return false;">{{ k }}</a>""",
         """            <a href="javascript:void(0)" class="dropdown-item filter">{{ k }}</a>""",
+    ), (  # the search box's clear link is named (axe link-name)
+        """                    <a href="{{ clear_search_url }}" class="align-middle">""",
+        """                    <a href="{{ clear_search_url }}" class="align-middle" """
+        """aria-label="{{ _('Clear the search') }}" title="{{ _('Clear the search') }}">""",
     ), (
         """        {{ page_size }} {{ _gettext('items') }}""",
         """        {{ ngettext('%(num)d item per page', '%(num)d items per page', """

@@ -24,6 +24,7 @@ from .access import role_of_current_user
 from .audit_changes import action_label, changes_html, describe, raw_html, record_type_label
 from .base import SecureModelView
 from .filters import QueueFilter, UserFilter
+from .formatting import datetime_formatter
 
 LIST_LINES = 4  # changes shown per row of the list; the details page shows them all
 
@@ -83,3 +84,10 @@ class AuditView(SecureModelView):
         "changes": changes_formatter,
     }
     column_formatters_detail = {**column_formatters, "changes": changes_detail_formatter}
+
+    def record_label(self, model: AuditEntry) -> str:
+        """"Updated · Client 12 · 2026-12-01 10:00" (the user's zone)."""
+        parts = (str(action_label(model.action)),
+                 f"{record_type_label(model.entity)} {model.entity_id or ''}".strip(),
+                 datetime_formatter(self, model.at, "at") if model.at else "")
+        return " · ".join(part for part in parts if part)

@@ -9,6 +9,7 @@ Formatting, masking, search, the version guard, the audit trail and export are m
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, flash, has_request_context, redirect, request, url_for
@@ -293,10 +294,25 @@ class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin,
         # bulk buttons' labels): Flask-Admin's template prints the number as it is.
         if template == self.list_template and kwargs.get("count"):
             kwargs["count"] = count_label(kwargs["count"], self.count_cap)
-        if template == self.details_template and kwargs.get("model") is not None:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
             if "history" not in kwargs:
-                kwargs["history"] = history.panel(self, kwargs["model"])
+                kwargs["history"] = history.panel(self, model)
+        if template in (self.details_template, self.edit_template) and model is not None:
+            # the record named in the tab's title, the heading and the breadcrumb
+            kwargs.setdefault("record_title", self.record_label(model))
+            kwargs["list_url"] = self.breadcrumb_list_url(kwargs.get("return_url"))
         return super().render(template, **kwargs)
+
+    def breadcrumb_list_url(self, return_url: str | None) -> str:
+        """The breadcrumb's way back to the list: the list as the user left it (search,
+        filters, sort, page: the ``url`` Flask-Admin passes along) when they came from
+        it, otherwise the list as it opens (they came from another record's page, whose
+        own link the Cancel and List buttons keep)."""
+        index = self.get_url(".index_view")
+        if return_url and urlsplit(return_url).path == urlsplit(index).path:
+            return return_url
+        return index
 
     # --- field rules: seen, not changed --------------------------------------------------
 
@@ -356,7 +372,8 @@ class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin,
                            return_url=return_url)
 
     def record_label(self, model: Any) -> str:
-        """How a page names one record (a delete's confirmation)."""
+        """How a page names one record: its details and edit pages' title, heading and
+        breadcrumb, a delete's confirmation."""
         return str(model)
 
     def delete_model(self, model: Any) -> bool:

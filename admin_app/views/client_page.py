@@ -160,5 +160,5 @@ def buttons(client: Client) -> list[Button]:
 def context(client: Client) -> dict[str, Any]:
     """What the client details template needs beyond Flask-Admin's own."""
     record_history = history.panel(registered_view("client"), client)
-    return {"record_title": str(client), "sections": sections(client, record_history),
+    return {"sections": sections(client, record_history),
             "buttons": buttons(client), "history": record_history}

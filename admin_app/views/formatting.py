@@ -11,17 +11,42 @@ from enum import Enum
 from typing import Any
 
 from flask_admin.model.typefmt import BASE_FORMATTERS, DETAIL_FORMATTERS
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, format_number
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ..enums import LabelledEnum
+from ..enums import ClientStatus, ComplaintStatus, LabelledEnum, Severity
 from ..models import utcnow
 from ..services import phones
 
 
 def label_formatter(view: Any, value: Enum, name: str) -> str:
     return str(value.label) if isinstance(value, LabelledEnum) else str(value.value)
+
+
+# The states a list is scanned for, as coloured badges, each tone meaning the same on
+# every screen: blue (info) new or waiting, dark blue (primary) in hand, orange (warning)
+# needs attention, red (danger) urgent, green (success) fine, grey (secondary) finished.
+# static/css/app.css keeps every tone's text at AA contrast.
+BADGE_TONES: dict[type[Enum], dict[Enum, str]] = {
+    ClientStatus: {ClientStatus.prospect: "info", ClientStatus.active: "success",
+                   ClientStatus.dormant: "warning", ClientStatus.closed: "secondary"},
+    ComplaintStatus: {ComplaintStatus.received: "info", ComplaintStatus.assessing: "primary",
+                      ComplaintStatus.investigating: "primary",
+                      ComplaintStatus.resolving: "primary",
+                      ComplaintStatus.closed: "secondary"},
+    Severity: {Severity.low: "secondary", Severity.medium: "info", Severity.high: "warning",
+               Severity.critical: "danger"},
+}
+
+
+def enum_formatter(view: Any, value: Enum, name: str) -> str | Markup:
+    """An enum by its label; a state listed in ``BADGE_TONES`` as a badge of its tone."""
+    tone = BADGE_TONES.get(type(value), {}).get(value)
+    if tone is None:
+        return label_formatter(view, value, name)
+    return Markup('<span class="badge badge-{} state-badge {}-{}">{}</span>').format(
+        tone, type(value).__name__.lower(), value.value, label_formatter(view, value, name))
 
 
 def datetime_formatter(view: Any, value: datetime, name: str) -> str:
@@ -56,17 +81,24 @@ def phone_formatter(view: Any, context: Any, model: Any, name: str) -> str:
     return phones.display(value) if value else ""
 
 
+def number_formatter(view: Any, value: int, name: str) -> Markup:
+    """A count or score in a ``.number`` span, right-aligned as money is (not a year or an
+    id: those are shown by their own columns' formatters, or not listed)."""
+    return Markup('<span class="number">{}</span>').format(format_number(value))
+
+
 def bool_formatter(view: Any, value: bool, name: str) -> Markup:
     return Markup("{}").format(_("Yes") if value else _("No"))
 
 
 FORMATTERS = {
     **BASE_FORMATTERS,
-    Enum: label_formatter,
+    Enum: enum_formatter,
     datetime: datetime_formatter,
     date: date_formatter,
     Decimal: money_formatter,
-    bool: bool_formatter,
+    bool: bool_formatter,  # before int: a bool is an int
+    int: number_formatter,
 }
 DETAILS_FORMATTERS = {**DETAIL_FORMATTERS, **FORMATTERS}
 
@@ -75,6 +107,10 @@ def display(value: Any) -> str:
     """``value`` as the lists show a value of its type (``FORMATTERS``), as plain text."""
     if isinstance(value, Decimal):
         return money(value)  # the text of the list's right-aligned money cell
+    if isinstance(value, Enum):
+        return label_formatter(None, value, "")  # the badge's words
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # as stored: an id, a year, a count
     for kind, formatter in FORMATTERS.items():
         if isinstance(value, kind):
             return str(formatter(None, value, ""))

@@ -32,8 +32,6 @@ class Watch:
         page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
 
     def _on_console(self, message) -> None:
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return  # the browser asks for one; we have none
         self.console.append(f"{message.type}: {message.text} ({message.location.get('url')})")
 
     def violations(self) -> list[dict]:

@@ -44,6 +44,23 @@
         }
     }
 
+    // The list's selection checkboxes carry only a title (Flask-Admin's list.html): give
+    // them the same words as their accessible name, which a title alone is not for every
+    // screen reader (axe label-title-only).
+    function nameCheckboxes() {
+        var boxes = document.querySelectorAll('input.action-rowtoggle[title], input.action-checkbox[title]');
+        for (var i = 0; i < boxes.length; i++) {
+            if (!boxes[i].hasAttribute('aria-label')) {
+                boxes[i].setAttribute('aria-label', boxes[i].getAttribute('title'));
+            }
+        }
+    }
+    if (document.readyState === 'loading') {
+        document.addEventListener('DOMContentLoaded', nameCheckboxes);
+    } else {
+        nameCheckboxes();
+    }
+
     // Capture phase: runs before any handler that might stop the event's propagation.
     document.addEventListener('click', onClick, true);
 })();
