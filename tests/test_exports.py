@@ -187,7 +187,8 @@ def test_events_export_lists_attendance(as_role, sample):
     assert row["Title"] == "Investment lecture" and row["Client"] == "王小明"
     assert row["Attendance"] == "Registered"
     # the event's evaluation on each of its rows: 1 registered, none attended yet
-    assert (row["Registered"], row["Attended"], row["Attendance rate"]) == ("1", "0", "0.00")
+    assert (row["Registered"], row["Attended"]) == ("1", "0")
+    assert float(row["Attendance rate"]) == 0.0  # as each engine writes a number
     assert row["Mean feedback"] == ""
 
 

@@ -413,8 +413,8 @@ class SecureModelView(ListArgumentsMixin, SecureMixin, ExportMixin, SearchMixin,
                         n=format_number(len(changed)), records=_("; ").join(
                             self.record_label(self.get_one(str(key)))
                             for key in changed[:DELETE_LIST_SHOWN])), "error")
-        if keep:
-            super().action_delete(tuple(str(key) for key in keep))
+        if keep:  # as primary-key values (PostgreSQL won't compare an integer to text)
+            super().action_delete(tuple(keep))
         return None
 
     def _confirm_deleting(self, rows: list[Any]) -> Any:

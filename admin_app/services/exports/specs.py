@@ -123,7 +123,7 @@ def _specs() -> dict[str, Spec]:
             # the event's evaluation, on each of its rows (services/events.py)
             Column("signed_up", sa.func.coalesce(figures.c.signed_up, 0), Kind.number),
             Column("attended_count", sa.func.coalesce(figures.c.attended, 0), Kind.number),
-            Column("attendance_rate", figures.c.attended * 1.0 / sa.func.nullif(
+            Column("attendance_rate", sa.cast(figures.c.attended, sa.Float) / sa.func.nullif(
                 figures.c.signed_up, 0), Kind.number),
             Column("mean_feedback", figures.c.mean_feedback, Kind.number),
             Column("client.code", attendee.code, Kind.identifier),
